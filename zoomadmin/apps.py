@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ZoomAdminConfig(AppConfig):
+    name = "zoomadmin"
+    verbose_name = "Zoom accounts"
