@@ -5,3 +5,14 @@ from zoomadmin.settings import Q_CLUSTER
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os as _os
+    import tempfile as _tempfile
+
+    # Tests with threads need the real locking of the product (busy timeout, BEGIN IMMEDIATE):
+    # Django's default shared-cache in-memory test database fails at once with "database table
+    # is locked" instead of waiting. One file per test run, so parallel runs do not collide.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": _os.path.join(_tempfile.gettempdir(), f"zoomadmin-test-{_os.getpid()}.sqlite3")
+    }

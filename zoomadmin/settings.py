@@ -156,6 +156,8 @@ ZOOM_ENCRYPTION_KEYS = env_list("ZOOM_ENCRYPTION_KEYS", "")
 # --- django-allauth ---
 SOCIALACCOUNT_STORE_TOKENS = True
 SOCIALACCOUNT_ADAPTER = "zoomadmin.oauth.adapter.SocialAccountAdapter"
+# Nobody signs up or signs in through /accounts/: Zoom only connects tenants.
+ACCOUNT_ADAPTER = "zoomadmin.oauth.adapter.AccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_PROVIDERS: dict = {"zoom": {"SCOPE": []}}

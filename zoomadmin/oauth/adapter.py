@@ -1,9 +1,124 @@
-"""allauth's social-account adapter for zoomadmin (filled in by the tenants work)."""
+"""allauth adapters: Zoom is used to connect tenants, never to sign in or sign up.
+
+The flow (SPEC §6): a signed-in staff user opens ``/accounts/zoom/login/?process=connect``,
+consents at Zoom, and allauth's callback exchanges the code and fetches ``GET /users/me``, whose
+``account_id`` names the tenant. allauth stores the tokens in its ``SocialToken`` (encrypted by
+``zoomadmin.crypto`` on save); ``zoomadmin.tenants.tenant_connect_oauth`` then creates or re-links
+the tenant and makes the user a member:
+
+- a Zoom user connected for the first time: from allauth's ``social_account_added`` signal, sent
+  once the new ``SocialAccount`` and its token are saved;
+- a Zoom user connected before (a re-authorization): from ``pre_social_login``, where allauth has
+  just refreshed the stored token. If another staff user had connected that Zoom user, the
+  connection moves to the current user (allauth would refuse it as "connected to another account").
+
+Everything else is refused: signing in or signing up through Zoom, anonymous or non-staff users,
+and staff without the permission to add (new account) or change (known account) tenants.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialLogin
+from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.signals import social_account_added
+from django.conf import settings
+from django.contrib import messages
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from zoomadmin.crypto import decrypt, is_encrypted
+from zoomadmin.models import Tenant
+
+CHANGELIST = "admin:zoomadmin_tenant_changelist"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Accounts are made in the admin; nobody signs up through /accounts/."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    pass
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        from zoomadmin.tenants import tenant_connect_oauth
+
+        user = request.user
+        if sociallogin.state.get("process") != AuthProcess.CONNECT or not may_connect(user):
+            raise ImmediateHttpResponse(refuse_sign_in(request))
+        account_id = str(sociallogin.account.extra_data.get("account_id") or "")
+        if not account_id:
+            _refuse(request, "Zoom did not say which account this user belongs to.")
+        known = Tenant.objects.filter(account_id=account_id).exists()
+        permission = "zoomadmin.change_tenant" if known else "zoomadmin.add_tenant"
+        if not user.has_perm(permission):
+            _refuse(request, "You are not allowed to connect this Zoom account.")
+        if sociallogin.account.pk is None:
+            return  # a new Zoom user: linked from social_account_added once allauth saved it
+        if sociallogin.account.user_id != user.pk:
+            sociallogin.account.user = user
+            sociallogin.account.save(update_fields=["user"])
+            sociallogin.user = user
+        tenant_connect_oauth(social_account=sociallogin.account, user=user)
+
+    def get_connect_redirect_url(self, request: HttpRequest, socialaccount: SocialAccount) -> str:
+        tenant = Tenant.objects.filter(social_account=socialaccount).first()
+        if tenant is None:
+            return reverse(CHANGELIST)
+        return reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+
+    def list_apps(self, request: HttpRequest | None, provider=None, client_id=None) -> list:
+        # SocialApp.secret is encrypted at rest; allauth reads it from here for the code exchange.
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        for app in apps:
+            if app.secret and is_encrypted(app.secret):
+                app.secret = decrypt(app.secret)
+        return apps
+
+
+def may_connect(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def refuse_sign_in(request: HttpRequest) -> HttpResponseRedirect:
+    """Where anyone who tries to sign in with Zoom, or to connect without being staff, lands."""
+    messages.error(
+        request,
+        "Zoom is used to connect Zoom accounts, not to sign in. Sign in to the admin first, then "
+        "use “Connect a Zoom account”.",
+    )
+    return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': reverse(CHANGELIST)})}")
+
+
+def _refuse(request: HttpRequest, message: str) -> None:
+    messages.error(request, message)
+    raise ImmediateHttpResponse(HttpResponseRedirect(reverse(CHANGELIST)))
+
+
+def oauth_app_credentials(app: SocialApp | None = None) -> tuple[str, str]:
+    """The Zoom OAuth app's client id and secret (decrypted), as allauth would pick the app."""
+    if app is None or app.pk is None:
+        app = get_socialaccount_adapter().get_app(None, provider="zoom")
+    secret = decrypt(app.secret) if is_encrypted(app.secret) else app.secret
+    return app.client_id, secret
+
+
+@receiver(social_account_added, dispatch_uid="zoomadmin.oauth.link_tenant")
+def _link_tenant(
+    sender: Any, request: HttpRequest, sociallogin: SocialLogin, **kwargs: Any
+) -> None:
+    from zoomadmin.tenants import tenant_connect_oauth
+
+    if sociallogin.account.provider == "zoom":
+        tenant_connect_oauth(social_account=sociallogin.account, user=request.user)

@@ -1,0 +1,280 @@
+"""Benchmark of the full sync against the sandbox Zoom; prints figures (not a timed test).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zoomadmin_bench .venv/bin/python bench/sync.py
+    .venv/bin/python bench/sync.py                      # SQLite (a fresh file in a temp dir)
+    .venv/bin/python bench/sync.py --users 200 --skip-paced   # a quick look
+
+The sandbox runs in a child process (its HTTP server would otherwise share this process's
+CPU), seeded with ``--users`` users (10 meetings each, a webinar per licensed user,
+registration on 20% of meetings and webinars, recordings on 10% of meetings), plus a second
+account of ``--users // 4`` users to show that memory does not grow with the account. It prints:
+
+1. API requests made vs. the minimum that Zoom's API shape needs for the data;
+2. the paced run (the sandbox answers after 150 ms and allows 30 requests/s): wall time vs.
+   ``requests ÷ 30``;
+3. the unpaced run (no latency, no limit): records per second, end to end;
+4. rows written by an immediate second sync;
+5. peak memory (Python allocations, tracemalloc) of a sync of each account.
+
+The database named by DATABASE_URL is migrated, and the bench tenants' synced data is deleted
+before each run: point it at a database made for the bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGE = 300
+SEED_ARGS = {
+    "meetings_per_user": 10,
+    "webinars_per_licensed_user": 1,
+    "registrant_ratio": 0.2,
+    "recording_ratio": 0.1,
+}
+PACED_RATE = 30.0
+PACED_LATENCY = 0.150
+
+
+# --- the sandbox, in a child process ------------------------------------------------------
+
+
+def _serve_sandbox(sizes: list[int], months: int, conn) -> None:  # pragma: no cover - child
+    from zoomadmin.sandbox import SandboxServer, seed_account
+
+    server = SandboxServer()
+    accounts = []
+    for index, users in enumerate(sizes):
+        account = seed_account(server.state, users=users, seed=index + 1, **SEED_ARGS)
+        accounts.append(
+            {
+                "id": account.id,
+                "users": users,
+                "minimum": api_minimum(account, months),
+            }
+        )
+    conn.send({"url": server.url, "api": server.api_base_url, "accounts": accounts})
+    server.serve_forever()
+
+
+def api_minimum(account, months: int) -> dict[str, int]:
+    """Requests Zoom's API shape needs to mirror ``account``, per listing kind.
+
+    Every listing costs ``max(1, ceil(n / 300))`` pages (an empty listing still costs a call).
+    Zoom does not say in a list which meetings have registration (the list items carry no
+    ``settings``), so knowing that costs one Get meeting/webinar per meeting and webinar; then
+    each of the three registrant statuses is one listing. Pending users host nothing, webinars
+    need a licensed host, and recordings are listed per host in one-month windows.
+    """
+    from zoomadmin.sync.steps import (
+        can_host,
+        can_host_webinars,
+        has_registration,
+        recording_windows,
+    )
+
+    def pages(n: int) -> int:
+        return max(1, -(-n // PAGE))
+
+    windows = recording_windows(datetime.now(UTC).date(), months)
+    need: Counter = Counter()
+    users = list(account.users.values())
+    for status in ("active", "inactive", "pending"):
+        need["users"] += pages(sum(1 for u in users if u["status"] == status))
+    for user in users:
+        if not can_host(user):
+            continue
+        hosted = [account.meetings[m] for m in account.meetings_by_host.get(user["id"], {})]
+        meetings = [m for m in hosted if m["type"] not in (1, 5, 6, 9)]
+        webinars = [m for m in hosted if m["type"] in (5, 6, 9)]
+        need["meetings"] += pages(len(meetings))
+        parents = list(meetings)
+        if can_host_webinars(user):
+            need["webinars"] += pages(len(webinars))
+            parents += webinars
+        need["details"] += len(parents)
+        for parent in parents:
+            if not has_registration(parent):
+                continue
+            registrants = account.registrants.get(parent["id"], {}).values()
+            for status in ("approved", "pending", "denied"):
+                need["registrants"] += pages(sum(1 for r in registrants if r["status"] == status))
+        recorded = [account.recordings[m] for m in account.recordings_by_host.get(user["id"], {})]
+        for start, end in windows:
+            low, high = start.isoformat(), end.isoformat()
+            need["recordings"] += pages(
+                sum(1 for r in recorded if low <= r["start_time"][:10] <= high)
+            )
+    need["total"] = sum(need.values())
+    return dict(need)
+
+
+def _control(base: str, path: str, body: dict | None = None) -> dict:
+    """GET a control resource, or PATCH it with ``body`` (the sandbox's /_sandbox/ API)."""
+    request = urllib.request.Request(
+        f"{base}/_sandbox/{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+        method="PATCH" if body is not None else "GET",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+# --- the runs -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--paced-users", type=int, default=None, help="default: --users")
+    parser.add_argument("--skip-paced", action="store_true", help="skip the 30/s, 150 ms run")
+    parser.add_argument("--paced-only", action="store_true", help="only the 30/s, 150 ms run")
+    parser.add_argument("--concurrency", type=int, default=None)
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zoomadmin.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_DEBUG", "0")  # DEBUG keeps every SQL statement in memory
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    months = settings.ZOOM_SYNC_RECORDINGS_MONTHS
+    paced_users = args.paced_users or args.users
+    sizes = [] if args.paced_only else [args.users, max(1, args.users // 4)]
+    if not args.skip_paced and paced_users not in sizes:
+        sizes.append(paced_users)
+    parent, child = multiprocessing.Pipe()
+    sandbox = multiprocessing.get_context("fork").Process(
+        target=_serve_sandbox, args=(sizes, months, child), daemon=True
+    )
+    sandbox.start()
+    info = parent.recv()
+    try:
+        _run(args, info, sizes, paced_users)
+    finally:
+        sandbox.terminate()
+
+
+def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from zoomadmin.sync.runs import tenant_sync
+    from zoomadmin.tenants import tenant_connect_server_to_server, tenant_delete_synced_data
+
+    settings.ZOOM_API_BASE_URL = info["api"]
+    settings.ZOOM_OAUTH_BASE_URL = info["url"]
+    concurrency = args.concurrency or settings.ZOOM_SYNC_CONCURRENCY
+    call_command("migrate", verbosity=0)
+    admin, _ = get_user_model().objects.get_or_create(username="bench")
+    tenants = {}
+    for account in info["accounts"]:
+        tenants[account["users"]] = (
+            tenant_connect_server_to_server(
+                account_id=account["id"],
+                client_id=DEFAULT_CLIENT_ID,
+                client_secret=DEFAULT_CLIENT_SECRET,
+                user=admin,
+            ),
+            account,
+        )
+
+    def sync(users: int, *, rate: float, fresh: bool = True, trace: bool = False):
+        tenant, _ = tenants[users]
+        tenant.rate_limit_per_second = rate
+        tenant.save(update_fields=["rate_limit_per_second"])
+        if fresh:
+            tenant_delete_synced_data(tenant=tenant)
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        run = tenant_sync(tenant=tenant, trigger="bench", concurrency=concurrency)
+        seconds = time.perf_counter() - started
+        if trace:
+            run.peak_memory = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        return run, seconds
+
+    vendor = connection.vendor
+    print(f"zoomadmin sync benchmark: {vendor}, concurrency {concurrency}, {args.users} users")
+
+    if not args.paced_only:
+        _unpaced(args, sizes, tenants, sync)
+    if not args.skip_paced:
+        _paced(info, paced_users, sync)
+
+
+def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
+    from zoomadmin.sync.writes import count_rows_written
+
+    # 1 + 3: unpaced, fresh (the sandbox starts with no latency and no limit).
+    run, seconds = sync(args.users, rate=1_000_000)
+    minimum = tenants[args.users][1]["minimum"]
+    records = sum(c["created"] + c["updated"] + c["unchanged"] for c in run.counts.values())
+    print(f"\n[unpaced] status {run.status}, {seconds:.1f} s, {records:,} records")
+    print(f"  records per second, end to end: {records / seconds:,.0f}")
+    print(f"  API requests: {run.requests:,} made vs. {minimum['total']:,} minimum")
+    print("  minimum by kind: " + ", ".join(f"{k} {v:,}" for k, v in minimum.items()))
+    print(f"  counts: {json.dumps(run.counts)}")
+
+    # 4: immediate second sync.
+    with count_rows_written() as written:
+        run, seconds = sync(args.users, rate=1_000_000, fresh=False)
+    print(f"\n[re-sync] status {run.status}, {seconds:.1f} s, {run.requests:,} requests")
+    print(f"  rows written to synced tables: {written.total}")
+
+    # 5: peak memory, two account sizes.
+    print("\n[memory] peak of Python allocations during a fresh sync (tracemalloc)")
+    for users in sizes[:2]:
+        run, seconds = sync(users, rate=1_000_000, trace=True)
+        peak = run.peak_memory
+        records = sum(c["created"] + c["updated"] + c["unchanged"] for c in run.counts.values())
+        print(f"  {users:>6} users, {records:>7,} records: peak {peak / 2**20:6.1f} MiB")
+
+
+def _paced(info: dict, paced_users: int, sync) -> None:
+    # 2: paced.
+    _control(
+        info["url"],
+        "config",
+        {"latency_seconds": PACED_LATENCY, "rate_limit_per_second": PACED_RATE},
+    )
+    run, seconds = sync(paced_users, rate=PACED_RATE)
+    bound = run.requests / PACED_RATE
+    stats = _control(info["url"], "stats")
+    print(
+        f"\n[paced: {PACED_LATENCY * 1000:.0f} ms latency, {PACED_RATE:.0f} requests/s] "
+        f"{paced_users} users, status {run.status}"
+    )
+    print(
+        f"  wall {seconds:.1f} s vs. bound {bound:.1f} s (requests ÷ {PACED_RATE:.0f}): "
+        f"{seconds / bound:.3f}×; {run.requests:,} requests, "
+        f"429s from the sandbox: {stats.get('rate_limited', '?')}"
+    )
+
+
+if __name__ == "__main__":
+    main()

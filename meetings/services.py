@@ -1,0 +1,357 @@
+"""Writing meetings, webinars, registrants, cloud recordings and webinar participants into the
+local mirror (used by the sync, webhooks and admin actions).
+
+Every ``*_upsert`` takes objects as Zoom returns them and writes only what changed
+(``zoomadmin.sync.upsert``); hosts and parents are resolved to foreign keys in one query per
+batch. Children come as ``(parent Zoom id, item)`` entries, so one call can carry the listings
+of many parents; an entry whose parent is not stored is skipped (parents are written first).
+Every ``*_mark_deleted`` marks what a complete listing of one scope did not contain; its
+``deleted_at`` is when that listing began (default now).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from meetings.mapping import (
+    recording_files,
+    zoom_meeting_to_fields,
+    zoom_participant_to_fields,
+    zoom_recording_file_to_fields,
+    zoom_recording_to_fields,
+    zoom_registrant_to_fields,
+    zoom_webinar_to_fields,
+)
+from meetings.models import (
+    CloudRecording,
+    Meeting,
+    MeetingRegistrant,
+    RecordingFile,
+    Webinar,
+    WebinarParticipant,
+    WebinarRegistrant,
+)
+from users.models import ZoomUser
+from zoomadmin.models import Tenant
+from zoomadmin.records import ZoomRecord
+from zoomadmin.sync.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
+
+logger = logging.getLogger(__name__)
+
+Entry = tuple[int | str, dict[str, Any]]
+# A recording's "type" when the recorded instance is a webinar's (Zoom's values, as text).
+WEBINAR_RECORDING_TYPES = frozenset({"5", "6", "9"})
+
+
+# --- meetings and webinars -----------------------------------------------------------------
+
+
+def meetings_upsert(
+    *, tenant: Tenant, items: Iterable[dict[str, Any]], synced_at: datetime, partial: bool = False
+) -> UpsertResult:
+    """Insert or update meetings from Zoom meeting objects (``partial``: see users_upsert)."""
+    rows = _with_hosts(tenant, [zoom_meeting_to_fields(item) for item in items])
+    return bulk_upsert(Meeting, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+
+
+def webinars_upsert(
+    *, tenant: Tenant, items: Iterable[dict[str, Any]], synced_at: datetime, partial: bool = False
+) -> UpsertResult:
+    rows = _with_hosts(tenant, [zoom_webinar_to_fields(item) for item in items])
+    return bulk_upsert(Webinar, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+
+
+def meetings_mark_deleted(
+    *,
+    tenant: Tenant,
+    seen_ids: Collection[int | str],
+    host_zoom_id: str | None = None,
+    deleted_at: datetime | None = None,
+) -> int:
+    """Mark the meetings (of one host, when given) that a complete listing did not contain."""
+    return _mark(Meeting, tenant, _host_scope(host_zoom_id), seen_ids, deleted_at)
+
+
+def webinars_mark_deleted(
+    *,
+    tenant: Tenant,
+    seen_ids: Collection[int | str],
+    host_zoom_id: str | None = None,
+    deleted_at: datetime | None = None,
+) -> int:
+    return _mark(Webinar, tenant, _host_scope(host_zoom_id), seen_ids, deleted_at)
+
+
+def meeting_mark_deleted(
+    *, tenant: Tenant, zoom_id: int | str, deleted_at: datetime | None = None
+) -> int:
+    """Mark one meeting deleted (Zoom said so: a webhook, or a delete Zoom accepted)."""
+    return _mark(Meeting, tenant, {"zoom_id": zoom_id}, (), deleted_at)
+
+
+def webinar_mark_deleted(
+    *, tenant: Tenant, zoom_id: int | str, deleted_at: datetime | None = None
+) -> int:
+    return _mark(Webinar, tenant, {"zoom_id": zoom_id}, (), deleted_at)
+
+
+# --- registrants ---------------------------------------------------------------------------
+
+
+def meeting_registrants_upsert(
+    *, tenant: Tenant, entries: Iterable[Entry], synced_at: datetime, partial: bool = False
+) -> UpsertResult:
+    """Insert or update registrants from ``(meeting id, registrant object)`` entries."""
+    rows = _child_rows(Meeting, "meeting_id", tenant, entries, zoom_registrant_to_fields)
+    return bulk_upsert(
+        MeetingRegistrant, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial
+    )
+
+
+def webinar_registrants_upsert(
+    *, tenant: Tenant, entries: Iterable[Entry], synced_at: datetime, partial: bool = False
+) -> UpsertResult:
+    """Insert or update registrants from ``(webinar id, registrant object)`` entries."""
+    rows = _child_rows(Webinar, "webinar_id", tenant, entries, zoom_registrant_to_fields)
+    return bulk_upsert(
+        WebinarRegistrant, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial
+    )
+
+
+def meeting_registrants_mark_deleted(
+    *,
+    tenant: Tenant,
+    meeting_zoom_id: int | str,
+    seen_ids: Collection[str],
+    deleted_at: datetime | None = None,
+) -> int:
+    """Mark the registrants of one meeting that its complete listing (every status) lacked."""
+    return _mark_children(
+        MeetingRegistrant, Meeting, "meeting_id", tenant, meeting_zoom_id, seen_ids, deleted_at
+    )
+
+
+def webinar_registrants_mark_deleted(
+    *,
+    tenant: Tenant,
+    webinar_zoom_id: int | str,
+    seen_ids: Collection[str],
+    deleted_at: datetime | None = None,
+) -> int:
+    return _mark_children(
+        WebinarRegistrant, Webinar, "webinar_id", tenant, webinar_zoom_id, seen_ids, deleted_at
+    )
+
+
+# --- past webinar participants -------------------------------------------------------------
+
+
+def webinar_participants_upsert(
+    *, tenant: Tenant, entries: Iterable[Entry], synced_at: datetime
+) -> UpsertResult:
+    """Insert or update past participants from ``(webinar id, participant object)`` entries."""
+    rows = _child_rows(Webinar, "webinar_id", tenant, entries, zoom_participant_to_fields)
+    return bulk_upsert(WebinarParticipant, tenant=tenant, rows=rows, synced_at=synced_at)
+
+
+def webinar_participants_mark_deleted(
+    *,
+    tenant: Tenant,
+    webinar_zoom_id: int | str,
+    seen_keys: Collection[str],
+    deleted_at: datetime | None = None,
+) -> int:
+    """``seen_keys`` are ``meetings.mapping.participant_key`` values of the listing."""
+    return _mark_children(
+        WebinarParticipant, Webinar, "webinar_id", tenant, webinar_zoom_id, seen_keys, deleted_at
+    )
+
+
+# --- cloud recordings ----------------------------------------------------------------------
+
+
+@dataclass
+class RecordingsUpsertResult(UpsertResult):
+    """The recordings' counts, plus what happened to their files."""
+
+    files: UpsertResult = field(default_factory=UpsertResult)
+    files_deleted: int = 0
+
+
+def recordings_upsert(
+    *, tenant: Tenant, items: Iterable[dict[str, Any]], synced_at: datetime, partial: bool = False
+) -> RecordingsUpsertResult:
+    """Insert or update cloud recordings and their files from Zoom recording objects.
+
+    A recording object lists all its files, so files it no longer lists are marked deleted
+    (with ``partial``, only when the payload has ``recording_files`` at all).
+    """
+    items = list(items)
+    rows = _with_hosts(tenant, [zoom_recording_to_fields(item) for item in items])
+    _link_recorded_meetings(tenant, rows)
+    result = bulk_upsert(
+        CloudRecording, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial
+    )
+    file_rows, listed_by = [], set()
+    for item, row in zip(items, rows, strict=True):
+        recording_pk = result.pks.get((row["zoom_id"],))
+        if recording_pk is None or (partial and "recording_files" not in item):
+            continue  # stale (a newer state is stored), or the payload does not list files
+        listed_by.add(recording_pk)
+        file_rows += [
+            {**zoom_recording_file_to_fields(data), "recording_id": recording_pk}
+            for data in recording_files(item)
+        ]
+    files = bulk_upsert(RecordingFile, tenant=tenant, rows=file_rows, synced_at=synced_at)
+    files_deleted = 0
+    if listed_by:
+        files_deleted = mark_deleted(
+            RecordingFile,
+            tenant=tenant,
+            scope=Q(recording_id__in=listed_by),
+            seen_keys=files.pks.keys(),
+            deleted_at=synced_at,
+        )
+    return RecordingsUpsertResult(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        stale=result.stale,
+        pks=result.pks,
+        files=files,
+        files_deleted=files_deleted,
+    )
+
+
+def recordings_mark_deleted(
+    *,
+    tenant: Tenant,
+    seen_uuids: Collection[str],
+    host_zoom_id: str | None = None,
+    started_from: datetime | None = None,
+    started_before: datetime | None = None,
+    deleted_at: datetime | None = None,
+) -> int:
+    """Mark the recordings of a scope (a host, a start-time window) that a complete listing
+    did not contain; Zoom lists recordings by date range, so only that range is judged."""
+    scope = _host_scope(host_zoom_id)
+    if started_from is not None:
+        scope &= Q(start_time__gte=started_from)
+    if started_before is not None:
+        scope &= Q(start_time__lt=started_before)
+    return _mark(CloudRecording, tenant, scope, seen_uuids, deleted_at)
+
+
+def recording_mark_deleted(*, tenant: Tenant, uuid: str, deleted_at: datetime | None = None) -> int:
+    return _mark(CloudRecording, tenant, {"zoom_id": uuid}, (), deleted_at)
+
+
+# --- internals -----------------------------------------------------------------------------
+
+
+def _with_hosts(tenant: Tenant, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with ``host_id`` resolved from ``host_zoom_id`` (None until the host is stored)."""
+    host_pks = _pks_by_zoom_id(
+        ZoomUser, tenant, {r["host_zoom_id"] for r in rows if r.get("host_zoom_id")}
+    )
+    for row in rows:
+        if "host_zoom_id" in row:  # a partial payload without a host keeps the stored one
+            row["host_id"] = host_pks.get(row["host_zoom_id"])
+    return rows
+
+
+def _link_recorded_meetings(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
+    webinar_ids, meeting_ids = set(), set()
+    for row in rows:
+        if row.get("meeting_zoom_id") is not None:
+            is_webinar = row.get("type") in WEBINAR_RECORDING_TYPES
+            (webinar_ids if is_webinar else meeting_ids).add(row["meeting_zoom_id"])
+    webinar_pks = _pks_by_zoom_id(Webinar, tenant, webinar_ids)
+    meeting_pks = _pks_by_zoom_id(Meeting, tenant, meeting_ids)
+    for row in rows:
+        if "meeting_zoom_id" in row:
+            row["webinar_id"] = webinar_pks.get(row["meeting_zoom_id"])
+            row["meeting_id"] = meeting_pks.get(row["meeting_zoom_id"])
+
+
+def _child_rows(
+    parent_model: type[ZoomRecord],
+    parent_attname: str,
+    tenant: Tenant,
+    entries: Iterable[Entry],
+    to_fields: Callable[[dict[str, Any]], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Mapped rows of ``(parent Zoom id, item)`` entries, with the parent's foreign key."""
+    entries = [(int(parent_id), item) for parent_id, item in entries]
+    parent_pks = _pks_by_zoom_id(parent_model, tenant, {parent_id for parent_id, _ in entries})
+    rows, missing = [], set()
+    for parent_id, item in entries:
+        if parent_id in parent_pks:
+            rows.append({**to_fields(item), parent_attname: parent_pks[parent_id]})
+        else:
+            missing.add(parent_id)
+    if missing:
+        logger.warning(
+            "Skipped the children of %s %s, not stored",
+            parent_model._meta.verbose_name_plural,
+            sorted(missing),
+        )
+    return rows
+
+
+def _mark_children(
+    model: type[ZoomRecord],
+    parent_model: type[ZoomRecord],
+    parent_attname: str,
+    tenant: Tenant,
+    parent_zoom_id: int | str,
+    seen_ids: Collection[str],
+    deleted_at: datetime | None,
+) -> int:
+    parent_id = int(parent_zoom_id)
+    parent_pk = _pks_by_zoom_id(parent_model, tenant, {parent_id}).get(parent_id)
+    if parent_pk is None:
+        return 0
+    seen = {(parent_pk, zoom_id) for zoom_id in seen_ids}
+    return _mark(model, tenant, {parent_attname: parent_pk}, seen, deleted_at)
+
+
+def _mark(
+    model: type[ZoomRecord],
+    tenant: Tenant,
+    scope: Q | Mapping[str, Any],
+    seen: Collection[Any],
+    deleted_at: datetime | None,
+) -> int:
+    return mark_deleted(
+        model,
+        tenant=tenant,
+        scope=scope,
+        seen_keys=seen,
+        deleted_at=deleted_at or timezone.now(),
+    )
+
+
+def _host_scope(host_zoom_id: str | None) -> Q:
+    return Q(host_zoom_id=host_zoom_id) if host_zoom_id is not None else Q()
+
+
+def _pks_by_zoom_id(
+    model: type[ZoomRecord], tenant: Tenant, zoom_ids: Collection[Any]
+) -> dict[Any, int]:
+    if not zoom_ids:
+        return {}
+    pks = {}
+    zoom_ids = list(zoom_ids)
+    for start in range(0, len(zoom_ids), SELECT_BATCH_PARAMS):
+        chunk = zoom_ids[start : start + SELECT_BATCH_PARAMS]
+        rows = model._default_manager.filter(tenant=tenant, zoom_id__in=chunk)
+        pks.update(rows.values_list("zoom_id", "pk"))
+    return pks

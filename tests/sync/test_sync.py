@@ -1,0 +1,267 @@
+"""A full sync against the sandbox Zoom over loopback HTTP: what it mirrors, what it marks
+deleted, what it writes when nothing changed, and how it survives Zoom's faults and limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from tests.sync.conftest import present_ids, snapshot
+from zoomadmin.clients import client_for_tenant
+from zoomadmin.models import Tenant
+from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault
+from zoomadmin.sync import engine
+from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration, recording_windows
+from zoomadmin.sync.writes import count_rows_written
+from zoomadmin.tenants import tenant_delete_synced_data
+
+pytestmark = pytest.mark.django_db
+
+# Model label of each kind of synced record.
+LABELS = {
+    "users": "users.ZoomUser",
+    "meetings": "meetings.Meeting",
+    "webinars": "meetings.Webinar",
+    "meeting registrants": "meetings.MeetingRegistrant",
+    "webinar registrants": "meetings.WebinarRegistrant",
+    "recordings": "meetings.CloudRecording",
+}
+WEBINAR_TYPES = {5, 6, 9}
+
+
+def expected_ids(account: Account, months: int = 6) -> dict[str, set[str]]:
+    """What a complete sync of ``account`` must hold, read from the sandbox's own state."""
+    first_day = recording_windows(datetime.now(UTC).date(), months)[0][0].isoformat()
+    ids: dict[str, set[str]] = {kind: set() for kind in LABELS}
+    for user in account.users.values():
+        ids["users"].add(user["id"])
+        if not can_host(user):
+            continue
+        for meeting_id in account.meetings_by_host.get(user["id"], {}):
+            meeting = account.meetings[meeting_id]
+            webinar = meeting["type"] in WEBINAR_TYPES
+            if meeting["type"] == 1 or (webinar and not can_host_webinars(user)):
+                continue
+            ids["webinars" if webinar else "meetings"].add(str(meeting_id))
+            if has_registration(meeting):
+                kind = "webinar registrants" if webinar else "meeting registrants"
+                ids[kind].update(account.registrants.get(meeting_id, {}))
+        for meeting_id in account.recordings_by_host.get(user["id"], {}):
+            recording = account.recordings[meeting_id]
+            if recording["start_time"][:10] >= first_day:
+                ids["recordings"].add(recording["uuid"])
+    return ids
+
+
+def mirrored_ids(tenant: Tenant) -> dict[str, set[str]]:
+    return {kind: present_ids(tenant, label) for kind, label in LABELS.items()}
+
+
+def clean_state(tenant: Tenant, sync: Callable[..., SyncRun]) -> dict:
+    """The state a clean sync reaches from nothing (the reference of the fault tests)."""
+    tenant_delete_synced_data(tenant=tenant)
+    run = sync(tenant)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    return snapshot(tenant)
+
+
+def test_a_full_sync_mirrors_every_kind_of_the_account(tenant, sandbox, sync):
+    run = sync(tenant)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    expected = expected_ids(sandbox.state.default_account)
+    assert mirrored_ids(tenant) == expected
+    for kind, ids in expected.items():
+        assert ids, f"the seed should give some {kind}"
+        assert run.counts[kind]["created"] == len(ids)
+    assert run.requests == sandbox.state.stats.requests_by_account[tenant.account_id]
+    assert run.finished_at and run.users_done == run.users_seen == len(expected["users"])
+    tenant.refresh_from_db()
+    assert tenant.last_synced_at == run.finished_at
+
+
+def test_a_second_sync_with_nothing_changed_writes_no_rows(tenant, sync):
+    sync(tenant)
+    before = snapshot(tenant)
+
+    with count_rows_written() as written:
+        run = sync(tenant)
+
+    assert written.total == 0, dict(written)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert all(c["created"] == c["updated"] == c["deleted"] == 0 for c in run.counts.values())
+    assert snapshot(tenant) == before
+
+
+def test_upserts_are_idempotent_across_whole_syncs(tenant, sandbox, sync, monkeypatch):
+    # Small batches: every kind is written in many statements, interleaved with deletions.
+    monkeypatch.setattr(engine, "FLUSH_ROWS", 7)
+    sync(tenant)
+    first = snapshot(tenant)
+
+    sync(tenant)
+    sync(tenant)
+
+    assert snapshot(tenant) == first
+    assert mirrored_ids(tenant) == expected_ids(sandbox.state.default_account)
+
+
+def test_records_missing_from_a_complete_listing_are_marked_deleted(tenant, sandbox, sync):
+    sync(tenant)
+    account = sandbox.state.default_account
+    hosts = [u for u in account.users.values() if can_host(u) and u["id"] != account.owner_id]
+    gone_user = next(u for u in hosts if account.meetings_by_host.get(u["id"]))
+    hosted = [
+        m
+        for u in hosts
+        if u is not gone_user
+        for m in account.meetings_of(u["id"])
+        if m["type"] not in WEBINAR_TYPES
+    ]
+    gone_meeting = next(m for m in hosted if account.registrants.get(m["id"]))
+    kept_meeting = next(
+        m for m in hosted if m is not gone_meeting and account.registrants.get(m["id"])
+    )
+    recording = next(r for r in account.recordings.values() if r["host_id"] != gone_user["id"])
+    client = client_for_tenant(tenant)
+    client.delete_user(gone_user["id"], action="delete")  # its meetings go with it
+    client.delete_meeting(gone_meeting["id"])  # and its registrants
+    client.delete_meeting_recordings(recording["id"], action="delete")
+    with sandbox.state.lock:
+        registrants = account.registrants[kept_meeting["id"]]
+        gone_registrant = registrants.pop(next(iter(registrants)))
+
+    run = sync(tenant)
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    mirrored = mirrored_ids(tenant)
+    assert mirrored == expected_ids(account)
+    assert gone_user["id"] not in mirrored["users"]
+    assert str(gone_meeting["id"]) not in mirrored["meetings"]
+    assert gone_registrant["id"] not in mirrored["meeting registrants"]
+    assert recording["uuid"] not in mirrored["recordings"]
+    for kind in ("users", "meetings", "meeting registrants", "recordings", "recording files"):
+        assert run.counts[kind]["deleted"] >= 1, kind
+    # Marked, not removed: the rows stay, with their deletion time.
+    assert gone_user["id"] in snapshot(tenant)[LABELS["users"]]
+
+
+def test_a_listing_that_failed_marks_nothing_deleted(tenant, sandbox, sync):
+    sync(tenant)
+    account = sandbox.state.default_account
+    with sandbox.state.lock:
+        host = next(
+            u
+            for u in account.users.values()
+            if can_host(u) and account.meetings_by_host.get(u["id"])
+        )
+        meeting_id = next(
+            i for i in account.meetings_by_host[host["id"]] if account.meetings[i]["type"] in {2, 8}
+        )
+        account.remove_meeting(meeting_id)
+    # More 503s than the client retries: this host's meeting listing fails for good.
+    sandbox.config.script_fault(
+        ScriptedFault("503", count=50, path_prefix=f"/v2/users/{host['id']}/meetings")
+    )
+
+    run = sync(tenant, client=_impatient_client(tenant))
+
+    assert run.status == SyncRun.Status.PARTIAL
+    assert run.error_count == 1 and run.errors[0]["kind"] == "meetings"
+    assert run.errors[0]["parent"] == host["id"]
+    assert str(meeting_id) in mirrored_ids(tenant)["meetings"]
+    assert run.counts["meetings"]["deleted"] == 0
+
+
+def test_zoom_faults_mid_sync_end_in_the_state_of_a_clean_run(tenant, sandbox, sync, settings):
+    reference = clean_state(tenant, sync)
+    tenant_delete_synced_data(tenant=tenant)
+    settings.ZOOM_HTTP_TIMEOUT_SECONDS = 0.5
+    sandbox.config.update(
+        fault_seed=7, error_rate=0.05, throttle_rate=0.02, stall_rate=0.01, stall_seconds=1.0
+    )
+
+    run = sync(tenant, client=_impatient_client(tenant))
+
+    faults = sandbox.state.stats.faults_injected
+    assert sum(faults.values()) > 0, "the fault mix should have hit this sync"
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    assert snapshot(tenant) == reference
+
+
+def test_a_daily_limit_pauses_the_sync_and_a_later_run_completes_it(tenant, sandbox, sync):
+    reference = clean_state(tenant, sync)
+    tenant_delete_synced_data(tenant=tenant)
+    # The sandbox counts the day's requests from when a limit is set.
+    sandbox.config.update(daily_limit=40)
+
+    paused = sync(tenant)
+
+    assert paused.status == SyncRun.Status.PAUSED, paused.message
+    assert paused.resets_at is not None and paused.resets_at > paused.started_at
+    assert "daily" in paused.message.lower()
+    assert snapshot(tenant) != reference
+
+    sandbox.config.update(daily_limit=0)  # the next UTC day
+    resumed = sync(tenant)
+
+    assert resumed.status == SyncRun.Status.SUCCEEDED
+    assert snapshot(tenant) == reference
+
+
+def test_a_refused_authorization_fails_the_run_without_retrying(tenant, sandbox, sync):
+    sandbox.state.expire_access_tokens(tenant.account_id)
+    tenant.s2s_credential.access_token = ""
+    tenant.s2s_credential.client_secret = "not-the-secret"
+    tenant.s2s_credential.save()
+    before = sandbox.state.stats.requests_total
+
+    run = sync(tenant)
+
+    tenant.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    assert tenant.status == Tenant.Status.REAUTHORIZATION_REQUIRED
+    assert sandbox.state.stats.requests_total - before <= 1  # one refused token request
+    assert "not-the-secret" not in run.message
+
+
+def _impatient_client(tenant: Tenant, session: requests.Session | None = None):
+    """The tenant's real client, with short backoffs so that retries do not slow the test."""
+    client = client_for_tenant(tenant, session=session)
+    client.backoff_base = client.backoff_max = 0.01
+    client.max_retry_after = 120.0
+    return client
+
+
+class ExpiringSession(requests.Session):
+    """Makes the sandbox expire every access token of the account before the N-th request."""
+
+    def __init__(self, sandbox: SandboxServer, account_id: str, after: int) -> None:
+        super().__init__()
+        self.sandbox, self.account_id, self.left = sandbox, account_id, after
+
+    def request(self, *args, **kwargs):
+        self.left -= 1
+        if self.left == 0:
+            self.sandbox.state.expire_access_tokens(self.account_id)
+        return super().request(*args, **kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_access_token_expiring_mid_sync_is_renewed_and_the_sync_completes(tenant, sandbox, sync):
+    reference = clean_state(tenant, sync)
+    tenant_delete_synced_data(tenant=tenant)
+    refreshes = sandbox.state.stats.tokens_issued["account_credentials"]
+    requests_before = sandbox.state.stats.requests_total
+
+    session = ExpiringSession(sandbox, tenant.account_id, after=40)
+    run = sync(tenant, client=_impatient_client(tenant, session=session))
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert sandbox.state.stats.requests_total > requests_before + 40
+    assert sandbox.state.stats.tokens_issued["account_credentials"] > refreshes
+    assert snapshot(tenant) == reference

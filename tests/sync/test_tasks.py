@@ -1,0 +1,151 @@
+"""The sync as tasks and as a command: a killed worker, several tenants, ``manage.py zoom_sync``."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from tests.sync.conftest import snapshot, subprocess_env
+from zoomadmin.models import ServerToServerCredential, Tenant
+from zoomadmin.sandbox import seed_account
+from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.tasks import sync_all_tenants, sync_tenant
+from zoomadmin.tenants import synced_data_models, tenant_delete_synced_data
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(tenant: Tenant) -> int:
+    return sum(m._default_manager.filter(tenant=tenant).count() for m in synced_data_models())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_killed_mid_way_converges_when_run_again(tenant, sandbox, sync, settings):
+    reference = snapshot(sync(tenant) and tenant)
+    tenant_delete_synced_data(tenant=tenant)
+    sandbox.config.update(latency_seconds=0.01)  # long enough to be caught in the middle
+
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "zoom_sync", "--tenant", tenant.account_id],
+        cwd=django_settings.BASE_DIR,
+        env=subprocess_env(sandbox),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _rows(tenant) < 20 and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert worker.poll() is None, worker.stderr.read().decode()
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        worker.stderr.close()
+    killed = SyncRun.objects.get(tenant=tenant, status=SyncRun.Status.RUNNING)
+    assert 0 < _rows(tenant)
+
+    sandbox.config.update(latency_seconds=0)
+    settings.ZOOM_SYNC_STALE_SECONDS = 0  # the killed worker no longer heartbeats
+    run = sync(tenant)
+
+    killed.refresh_from_db()
+    assert killed.status == SyncRun.Status.INTERRUPTED
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert snapshot(tenant) == reference
+
+
+def test_one_tenant_failing_does_not_stop_another(
+    connect, sandbox, django_capture_on_commit_callbacks
+):
+    healthy = connect()
+    broken_account = seed_account(sandbox.state, users=3, seed=2)
+    broken = connect(broken_account.id)
+    # Its stored token is gone and Zoom refuses its credentials.
+    credential = ServerToServerCredential.objects.get(tenant=broken)
+    credential.access_token, credential.expires_at = "", None
+    credential.client_secret = "revoked"
+    credential.save()
+    later = connect(seed_account(sandbox.state, users=3, seed=3).id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueued = sync_all_tenants()
+
+    assert set(enqueued) == {healthy.pk, broken.pk, later.pk}
+    status = dict(SyncRun.objects.values_list("tenant_id", "status"))
+    assert status == {
+        healthy.pk: SyncRun.Status.SUCCEEDED,
+        broken.pk: SyncRun.Status.FAILED,
+        later.pk: SyncRun.Status.SUCCEEDED,
+    }
+    broken.refresh_from_db()
+    assert broken.status == Tenant.Status.REAUTHORIZATION_REQUIRED
+
+
+def test_the_schedule_skips_a_tenant_paused_until_its_reset(
+    tenant, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    SyncRun.objects.create(
+        tenant=tenant,
+        status=SyncRun.Status.PAUSED,
+        started_at=now,
+        heartbeat_at=now,
+        resets_at=now + timezone.timedelta(hours=2),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sync_all_tenants() == []
+
+    assert callbacks == []
+
+
+def test_the_task_is_safe_to_run_twice(tenant):
+    first = sync_tenant(tenant.pk)
+    second = sync_tenant(tenant.pk)
+
+    assert first["status"] == second["status"] == SyncRun.Status.SUCCEEDED
+    assert all(c["created"] == 0 for c in second["counts"].values())
+    assert sync_tenant(10**9) == {"tenant": 10**9, "status": "missing"}
+
+
+def test_the_task_returns_busy_while_another_sync_runs(tenant):
+    now = timezone.now()
+    SyncRun.objects.create(tenant=tenant, started_at=now, heartbeat_at=now)
+
+    assert sync_tenant(tenant.pk) == {"tenant": tenant.pk, "status": "busy"}
+
+
+def test_the_command_syncs_in_the_foreground_and_prints_a_summary(tenant):
+    out = StringIO()
+
+    call_command("zoom_sync", "--tenant", str(tenant.pk), stdout=out)
+
+    text = out.getvalue()
+    assert "Succeeded" in text and "requests to Zoom" in text
+    for kind in ("users", "meetings", "registrants", "recordings"):
+        assert kind in text
+    assert SyncRun.objects.get(tenant=tenant).trigger == "command"
+
+
+def test_the_command_enqueues_with_async(tenant, django_capture_on_commit_callbacks):
+    out = StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("zoom_sync", "--all", "--async", stdout=out)
+
+    assert "Enqueued" in out.getvalue()
+    # Tasks run inline in the tests (Q_CLUSTER sync), so the run is there already.
+    assert SyncRun.objects.get(tenant=tenant).status == SyncRun.Status.SUCCEEDED
+
+
+def test_the_command_refuses_an_unknown_tenant(tenant):
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("zoom_sync", "--tenant", "no-such-account", stdout=StringIO())

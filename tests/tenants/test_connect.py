@@ -1,0 +1,173 @@
+"""Connecting Zoom accounts: allauth's flow against the sandbox, and Server-to-Server OAuth."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django.db import connection
+from django.urls import reverse
+
+from zoomadmin.clients import client_for_tenant
+from zoomadmin.crypto import decrypt
+from zoomadmin.models import ServerToServerCredential, Tenant, TenantAuditEntry
+from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+CONNECT = "/accounts/zoom/login/?process=connect"
+
+
+def connect_through_zoom(client, *, zoom_user: str = ""):
+    """Our side with Django's test client, Zoom's side (authorize, auto-consent) over HTTP."""
+    start = client.post(CONNECT)
+    assert start.status_code == 302, start.content
+    authorize = start["Location"]
+    if zoom_user:
+        authorize += f"&sandbox_user={zoom_user}"
+    consent = requests.get(authorize, allow_redirects=False, timeout=10)
+    assert consent.status_code == 302
+    callback = urlsplit(consent.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def test_connecting_creates_a_tenant_with_the_user_as_member(client, zoom_account, connector):
+    client.force_login(connector)
+    assert client.get(CONNECT).status_code == 200  # allauth's confirmation page, admin look
+
+    response = connect_through_zoom(client)
+
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+    assert tenant.status == Tenant.Status.CONNECTED
+    assert tenant.connection == Tenant.Connection.OAUTH
+    assert list(tenant.members.all()) == [connector]
+    token = SocialToken.objects.get(account=tenant.social_account)
+    assert client_for_tenant(tenant).get_me()["account_id"] == zoom_account.id
+    assert decrypt(token.token_secret)  # the refresh token is kept for later
+    assert TenantAuditEntry.objects.get(tenant=tenant).action == "connected"
+    page = client.get(response["Location"])
+    assert "Connected the Zoom account" in page.content.decode()
+
+
+def test_connecting_a_known_account_again_relinks_it(client, zoom_account, connector):
+    client.force_login(connector)
+    connect_through_zoom(client)
+    tenant = Tenant.objects.get()
+    tenant.status = Tenant.Status.REAUTHORIZATION_REQUIRED
+    tenant.save()
+    first_token = decrypt(SocialToken.objects.get().token)
+
+    # Another admin of the same account authorizes: still one tenant, one token.
+    other_admin = next(
+        user
+        for user in zoom_account.users.values()
+        if user["id"] != zoom_account.owner_id and user["status"] == "active"
+    )
+    response = connect_through_zoom(client, zoom_user=other_admin["email"])
+
+    assert response.status_code == 302
+    tenant = Tenant.objects.get()
+    assert tenant.status == Tenant.Status.CONNECTED
+    assert tenant.social_account.uid == other_admin["id"]
+    assert SocialAccount.objects.count() == 1 and SocialToken.objects.count() == 1
+    assert decrypt(SocialToken.objects.get().token) != first_token
+    actions = list(TenantAuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["connected", "reconnected"]
+
+
+def test_the_same_zoom_user_reconnected_by_another_staff_member_moves_to_them(
+    client, zoom_account, connector, staff_a
+):
+    client.force_login(connector)
+    connect_through_zoom(client)
+    client.force_login(staff_a)
+
+    connect_through_zoom(client)
+
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    assert set(tenant.members.all()) == {connector, staff_a}
+    assert tenant.social_account.user == staff_a
+    assert SocialToken.objects.count() == 1
+
+
+def test_a_connect_flow_can_use_an_app_stored_in_the_database(
+    client, zoom_account, connector, settings
+):
+    settings.SOCIALACCOUNT_PROVIDERS = {"zoom": {"SCOPE": []}}
+    app = SocialApp.objects.create(
+        provider="zoom", name="Zoom", client_id=DEFAULT_CLIENT_ID, secret=DEFAULT_CLIENT_SECRET
+    )
+    app.sites.add(1)
+    client.force_login(connector)
+
+    connect_through_zoom(client)
+
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    assert client_for_tenant(tenant).get_me()["account_id"] == zoom_account.id
+
+
+@pytest.mark.parametrize("process", ["login", "connect"])
+def test_nobody_signs_in_or_up_with_zoom(db, client, zoom_account, process):
+    response = client.post(f"/accounts/zoom/login/?process={process}")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert not Tenant.objects.exists() and not SocialAccount.objects.exists()
+
+
+def test_a_staff_user_without_permission_cannot_connect(client, zoom_account, django_user_model):
+    user = django_user_model.objects.create_user(username="viewer", is_staff=True)
+    client.force_login(user)
+    response = connect_through_zoom(client)
+    assert response.status_code == 302
+    assert not Tenant.objects.exists()
+
+
+def test_server_to_server_credentials_connect_and_the_secret_is_never_shown(
+    client, zoom_account, connector, secrets_seen
+):
+    client.force_login(connector)
+    url = reverse("admin:zoomadmin_tenant_add")
+    response = client.post(
+        url,
+        {
+            "account_id": zoom_account.id,
+            "name": "Acme",
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+        },
+    )
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    assert response["Location"] == reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+    assert tenant.connection == Tenant.Connection.SERVER_TO_SERVER
+    assert list(tenant.members.all()) == [connector]
+    assert client_for_tenant(tenant).get_me()["account_id"] == zoom_account.id
+    credential = ServerToServerCredential.objects.get(tenant=tenant)
+    secrets_seen.add(decrypt(credential.access_token))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_secret FROM zoomadmin_servertoservercredential WHERE id = %s",
+            [credential.pk],
+        )
+        assert DEFAULT_CLIENT_SECRET not in cursor.fetchone()[0]
+    for page in (response["Location"], url, f"{url}?account_id={tenant.account_id}"):
+        html = client.get(page).content.decode()
+        assert not [secret for secret in secrets_seen if secret in html]
+
+
+def test_refused_server_to_server_credentials_change_nothing(client, zoom_account, connector):
+    client.force_login(connector)
+    response = client.post(
+        reverse("admin:zoomadmin_tenant_add"),
+        {
+            "account_id": zoom_account.id,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": "a-wrong-secret-value",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Zoom refused these credentials" in html
+    assert "a-wrong-secret-value" not in html
+    assert not Tenant.objects.exists()

@@ -1,0 +1,96 @@
+"""Secrets at rest: what the database holds is ciphertext, and keys can be rotated."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from cryptography.fernet import Fernet
+from django.core.checks import run_checks
+from django.db import connection
+
+from tests.tenants.factories import make_tenant
+from zoomadmin import crypto
+from zoomadmin.models import ServerToServerCredential
+from zoomadmin.tenants import secrets_reencrypt
+
+ACCESS = "eyJhbGciOiJIUzUxMiJ9.access-token-plaintext"
+REFRESH = "eyJhbGciOiJIUzUxMiJ9.refresh-token-plaintext"
+
+
+def _raw(table: str, columns: str, pk: int) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()
+
+
+def _social_token(user) -> SocialToken:
+    account = SocialAccount.objects.create(user=user, provider="zoom", uid="zoom-user-1")
+    return SocialToken.objects.create(account=account, token=ACCESS, token_secret=REFRESH)
+
+
+def test_oauth_tokens_are_stored_encrypted(db, django_user_model):
+    token = _social_token(django_user_model.objects.create(username="u"))
+    raw_access, raw_refresh = _raw("socialaccount_socialtoken", "token, token_secret", token.pk)
+    for raw, plain in ((raw_access, ACCESS), (raw_refresh, REFRESH)):
+        assert plain not in raw and raw.startswith(crypto.PREFIX)
+        assert crypto.decrypt(raw) == plain
+
+
+def test_a_stored_token_saved_again_is_not_encrypted_twice(db, django_user_model):
+    token = _social_token(django_user_model.objects.create(username="u"))
+    loaded = SocialToken.objects.get(pk=token.pk)
+    loaded.token = "a-new-access-token"  # what allauth does on a re-authorization
+    loaded.save()
+    raw_access, raw_refresh = _raw("socialaccount_socialtoken", "token, token_secret", token.pk)
+    assert crypto.decrypt(raw_access) == "a-new-access-token"
+    assert crypto.decrypt(raw_refresh) == REFRESH
+
+
+def test_server_to_server_secrets_and_app_secrets_are_stored_encrypted(db):
+    tenant = make_tenant("s2s")
+    credential = ServerToServerCredential.objects.create(
+        tenant=tenant, client_id="cid", client_secret="s2s-client-secret", access_token=ACCESS
+    )
+    raw = _raw("zoomadmin_servertoservercredential", "client_secret, access_token", credential.pk)
+    assert "s2s-client-secret" not in raw[0] and ACCESS not in raw[1]
+    app = SocialApp.objects.create(provider="zoom", name="Zoom", client_id="c", secret="app-secret")
+    (raw_secret,) = _raw("socialaccount_socialapp", "secret", app.pk)
+    assert raw_secret != "app-secret" and crypto.decrypt(raw_secret) == "app-secret"
+
+
+def test_a_rotated_key_still_reads_old_values_and_reencrypt_retires_the_old_key(
+    db, django_user_model, settings
+):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ZOOM_ENCRYPTION_KEYS = [old]
+    token = _social_token(django_user_model.objects.create(username="u"))
+
+    settings.ZOOM_ENCRYPTION_KEYS = [new, old]
+    (raw,) = _raw("socialaccount_socialtoken", "token", token.pk)
+    assert crypto.decrypt(raw) == ACCESS
+    assert secrets_reencrypt() >= 1
+
+    settings.ZOOM_ENCRYPTION_KEYS = [new]
+    (raw,) = _raw("socialaccount_socialtoken", "token", token.pk)
+    assert crypto.decrypt(raw) == ACCESS
+
+
+def test_a_value_encrypted_with_an_unknown_key_is_unavailable(settings):
+    settings.ZOOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    value = crypto.encrypt("secret")
+    settings.ZOOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(crypto.SecretUnavailable):
+        crypto.decrypt(value)
+
+
+def test_the_default_key_is_derived_from_the_secret_key(settings):
+    settings.ZOOM_ENCRYPTION_KEYS = []
+    value = crypto.encrypt("x")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-django-secret-key-of-some-length-0123456789"
+    assert crypto.decrypt(value) == "x"
+
+
+def test_a_malformed_key_is_a_system_check_error(settings):
+    settings.ZOOM_ENCRYPTION_KEYS = ["not-a-fernet-key"]
+    assert "zoomadmin.E003" in [error.id for error in run_checks()]

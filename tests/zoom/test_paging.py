@@ -1,0 +1,80 @@
+"""Paging through Zoom listings with next_page_token, against the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from zoomadmin.sandbox import SandboxServer, seed_account
+from zoomadmin.zoom.auth import StaticTokenProvider
+from zoomadmin.zoom.errors import ZoomPageTokenExpired
+
+
+@pytest.fixture
+def big_account_client(sandbox: SandboxServer, make_client):
+    """A client on a second account holding 1,001 active users and no meetings."""
+    state = sandbox.state
+    account = seed_account(
+        state,
+        account_id="big-account",
+        users=1001,
+        meetings_per_user=0,
+        webinars_per_licensed_user=0,
+        inactive_ratio=0,
+        pending_ratio=0,
+        seed=7,
+    )
+    with state.lock:
+        issued: dict[str, Any] = state.issue_tokens(account_id=account.id)
+    return make_client(StaticTokenProvider(issued["access_token"]))
+
+
+def test_listing_1001_users_comes_back_complete_in_four_requests(sandbox, big_account_client):
+    users = list(big_account_client.list_users())
+
+    assert len(users) == 1001
+    assert len({user["id"] for user in users}) == 1001
+    assert big_account_client.request_count == 4
+    assert sandbox.state.stats.requests_by_route["GET /v2/users"] == 4
+
+
+def test_an_empty_listing_takes_one_request(big_account_client):
+    assert list(big_account_client.list_meetings("me")) == []
+    assert big_account_client.request_count == 1
+
+
+def test_pages_are_fetched_only_as_items_are_consumed(big_account_client):
+    users = big_account_client.list_users()
+    assert big_account_client.request_count == 0
+
+    first_page = [next(users) for _ in range(300)]
+
+    assert len(first_page) == 300
+    assert big_account_client.request_count == 1
+
+
+def test_an_expired_page_token_raises_so_the_listing_can_restart(sandbox, big_account_client):
+    sandbox.config.update(page_token_ttl_seconds=0)
+    users = big_account_client.list_users()
+
+    with pytest.raises(ZoomPageTokenExpired) as caught:
+        list(users)
+
+    assert caught.value.status == 400
+    assert caught.value.code == 300
+    assert big_account_client.request_count == 2
+
+
+def test_registrant_listings_filter_by_status(sandbox, client):
+    account = sandbox.state.default_account
+    meeting_id, registrants = next(
+        (mid, regs)
+        for mid, regs in account.registrants.items()
+        if account.meetings[mid]["type"] not in (5, 6, 9) and len(regs) > 1
+    )
+
+    for status in ("approved", "pending", "denied"):
+        listed = list(client.list_meeting_registrants(meeting_id, status=status))
+        expected = {r["id"] for r in registrants.values() if r["status"] == status}
+        assert {r["id"] for r in listed} == expected

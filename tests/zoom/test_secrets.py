@@ -1,0 +1,63 @@
+"""No access token, refresh token or client secret in logs, exception text or reprs."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ScriptedFault
+from zoomadmin.zoom.auth import MemoryOAuthTokenProvider, TokenResponse
+from zoomadmin.zoom.errors import ZoomError
+
+
+def test_no_secret_reaches_logs_or_errors(sandbox, tokens, make_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    rotated: list[TokenResponse] = []
+    provider = MemoryOAuthTokenProvider(
+        oauth_base_url=sandbox.url,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        expires_at=time.time() + 3600,
+        on_rotate=rotated.append,
+    )
+    client = make_client(provider, max_retries=2)
+    errors: list[ZoomError] = []
+
+    with sandbox.state.lock:
+        sandbox.state.expire_access_tokens()
+    client.get_me()  # refresh on 401 code 124
+    sandbox.config.script_fault(ScriptedFault("429", retry_after=0))
+    sandbox.config.script_fault(ScriptedFault("503"))
+    client.get_me()  # a 429, then a 503, then success
+    sandbox.config.script_fault(ScriptedFault("drop", count=3))
+    for failing in (
+        client.get_me,  # dropped three times: unavailable
+        lambda: client.get_meeting(12345678901),  # not found
+    ):
+        with pytest.raises(ZoomError) as caught:
+            failing()
+        errors.append(caught.value)
+    sandbox.config.update(refuse_refresh=["*"])
+    with sandbox.state.lock:
+        sandbox.state.expire_access_tokens()
+    with pytest.raises(ZoomError) as caught:
+        client.get_me()  # refused refresh
+    errors.append(caught.value)
+
+    secrets = [
+        tokens["access_token"],
+        tokens["refresh_token"],
+        rotated[0].access_token,
+        rotated[0].refresh_token,
+        DEFAULT_CLIENT_SECRET,
+    ]
+    texts = [caplog.text, repr(provider), repr(rotated[0]), repr(client)]
+    texts += [str(error) for error in errors] + [repr(error) for error in errors]
+    assert "retry 2 of 2" in caplog.text  # the retries were logged
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text

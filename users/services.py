@@ -1,0 +1,62 @@
+"""Writing Zoom users into the local mirror (used by the sync, webhooks and admin actions).
+
+``users_upsert`` takes user objects as Zoom returns them (``GET /users`` items, ``GET
+/users/{userId}``, a webhook's ``object``) and writes only what changed; ``users_mark_deleted``
+marks the users a complete ``GET /users`` walk (every status) did not list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from users.mapping import zoom_user_to_fields
+from users.models import ZoomUser
+from zoomadmin.models import Tenant
+from zoomadmin.sync.upsert import UpsertResult, bulk_upsert, mark_deleted
+
+
+def users_upsert(
+    *,
+    tenant: Tenant,
+    items: Iterable[dict[str, Any]],
+    synced_at: datetime,
+    partial: bool = False,
+) -> UpsertResult:
+    """Insert or update ``tenant``'s users from Zoom user objects.
+
+    ``partial=True`` when the payloads may lack fields that are stored (a list item after a
+    "get", a webhook's changed fields): what they do not carry is kept.
+    """
+    rows = [zoom_user_to_fields(item) for item in items]
+    return bulk_upsert(ZoomUser, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+
+
+def users_mark_deleted(
+    *, tenant: Tenant, seen_ids: Collection[str], deleted_at: datetime | None = None
+) -> int:
+    """Mark ``tenant``'s users that a complete listing (``seen_ids``) did not contain.
+
+    ``deleted_at`` is when the listing began (default now); users stored after it are kept.
+    """
+    return mark_deleted(
+        ZoomUser,
+        tenant=tenant,
+        scope={},
+        seen_keys=seen_ids,
+        deleted_at=deleted_at or timezone.now(),
+    )
+
+
+def user_mark_deleted(*, tenant: Tenant, zoom_id: str, deleted_at: datetime | None = None) -> int:
+    """Mark one user deleted (Zoom deleted or disassociated it)."""
+    return mark_deleted(
+        ZoomUser,
+        tenant=tenant,
+        scope={"zoom_id": zoom_id},
+        seen_keys=(),
+        deleted_at=deleted_at or timezone.now(),
+    )

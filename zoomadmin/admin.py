@@ -1,0 +1,269 @@
+"""Admin of tenants: connect (OAuth or Server-to-Server), see the status, reconnect, disconnect.
+
+Thin: forms validate, ``zoomadmin.tenants`` does the work. No page shows a token or a secret:
+the Server-to-Server secret field never renders a value, and allauth's token and account admins
+are replaced in ``zoomadmin.oauth.admin``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from zoomadmin.models import Tenant, TenantAuditEntry, TenantMembership
+from zoomadmin.tenancy import TenantScopedAdmin, TenantScopedTabularInline
+from zoomadmin.tenants import (
+    synced_data_models,
+    tenant_connect_server_to_server,
+    tenant_disconnect,
+)
+from zoomadmin.zoom.errors import ZoomError, ZoomReauthorizationRequired
+
+
+class ServerToServerForm(forms.Form):
+    account_id = forms.CharField(label="Zoom account ID", max_length=64)
+    name = forms.CharField(max_length=200, required=False, help_text="Defaults to the account ID.")
+    client_id = forms.CharField(label="Client ID", max_length=200)
+    # render_value=False: the secret never travels back to a browser, not even on a form error.
+    client_secret = forms.CharField(
+        label="Client secret", widget=forms.PasswordInput(render_value=False), strip=True
+    )
+
+
+class DisconnectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Kept in the tenant's audit entries.",
+    )
+
+
+class MembershipInline(TenantScopedTabularInline):
+    model = TenantMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "created"]
+    readonly_fields = ["created"]
+
+
+class AuditEntryInline(TenantScopedTabularInline):
+    model = TenantAuditEntry
+    extra = 0
+    fields = ["created", "action", "user", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    list_display = ["__str__", "account_id", "connection", "status_column", "last_synced_at"]
+    list_filter = ["status", "connection"]
+    search_fields = ["name", "account_id"]
+    fields = [
+        "name",
+        "account_id",
+        "connection",
+        "status_column",
+        "zoom_user",
+        "rate_limit_per_second",
+        "last_synced_at",
+        "created",
+        "updated",
+    ]
+    readonly_fields = [
+        "account_id",
+        "connection",
+        "status_column",
+        "zoom_user",
+        "last_synced_at",
+        "created",
+        "updated",
+    ]
+    inlines = [MembershipInline, AuditEntryInline]
+    actions = ["disconnect_tenants"]
+    change_list_template = "admin/zoomadmin/tenant/change_list.html"
+    change_form_template = "admin/zoomadmin/tenant/change_form.html"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/disconnect/",
+                view(self.disconnect_view),
+                name="zoomadmin_tenant_disconnect",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="status", ordering="status")
+    def status_column(self, tenant: Tenant) -> str:
+        if tenant.status == Tenant.Status.CONNECTED:
+            return tenant.get_status_display()
+        if tenant.status == Tenant.Status.DISCONNECTED:
+            return format_html("{}: {}", tenant.get_status_display(), tenant.status_reason or "—")
+        return format_html(
+            '<strong>{}</strong>: {} <a class="button" href="{}">Reconnect</a>',
+            tenant.get_status_display(),
+            tenant.status_reason or "Zoom refused the authorization.",
+            reconnect_url(tenant),
+        )
+
+    @admin.display(description="authorized by")
+    def zoom_user(self, tenant: Tenant) -> str:
+        if tenant.social_account is None:
+            return "—"
+        return str(tenant.social_account.extra_data.get("email") or tenant.social_account.uid)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Tenant | None = None) -> bool:
+        # Deleting a connected tenant would leave its authorization alive at Zoom: disconnect first.
+        if obj is not None and obj.status != Tenant.Status.DISCONNECTED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_disconnect_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("zoomadmin.disconnect_tenant")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        tenant = self.get_object(request, unquote(object_id))
+        extra_context = {
+            "reconnect_url": reconnect_url(tenant) if not tenant.is_connected else "",
+            "can_disconnect": tenant.status != Tenant.Status.DISCONNECTED
+            and self.has_disconnect_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- connecting with a Server-to-Server OAuth app (the admin's "add" page) --------------
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"account_id": request.GET.get("account_id", "")}
+        form = ServerToServerForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                tenant = tenant_connect_server_to_server(user=request.user, **form.cleaned_data)
+            except ZoomReauthorizationRequired as error:
+                form.add_error(None, f"Zoom refused these credentials: {error.message}")
+            except ZoomError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Connected the Zoom account “{tenant}”.")
+                return HttpResponseRedirect(
+                    reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Connect a Zoom account with a Server-to-Server OAuth app",
+            "form": form,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(
+            request, "admin/zoomadmin/tenant/connect_server_to_server.html", context
+        )
+
+    # --- disconnecting -----------------------------------------------------------------------
+
+    @admin.action(description="Disconnect the selected Zoom accounts", permissions=["disconnect"])
+    def disconnect_tenants(
+        self, request: HttpRequest, queryset: QuerySet[Tenant]
+    ) -> HttpResponse | None:
+        form = DisconnectForm(request.POST if "post" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for tenant in queryset:
+                self._disconnect(request, tenant, form.cleaned_data["reason"])
+            return None
+        return self._confirm_disconnect(request, list(queryset), form, action=True)
+
+    def disconnect_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        tenant = self.get_object(request, unquote(object_id))
+        if not self.has_disconnect_permission(request):
+            raise PermissionDenied
+        form = DisconnectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._disconnect(request, tenant, form.cleaned_data["reason"])
+            return HttpResponseRedirect(reverse("admin:zoomadmin_tenant_change", args=[tenant.pk]))
+        return self._confirm_disconnect(request, [tenant], form, action=False)
+
+    def _disconnect(self, request: HttpRequest, tenant: Tenant, reason: str) -> None:
+        result = tenant_disconnect(
+            tenant=tenant, by_user=request.user, reason=reason or "Disconnected in the admin"
+        )
+        deleted = sum(result.deleted.values())
+        revoked = "revoked at Zoom" if result.revoked else "not revoked (Zoom did not accept it)"
+        messages.success(
+            request,
+            f"Disconnected “{tenant}”: authorization {revoked}, {deleted} synced records deleted.",
+        )
+
+    def _confirm_disconnect(
+        self, request: HttpRequest, tenants: list[Tenant], form: DisconnectForm, *, action: bool
+    ) -> HttpResponse:
+        counts = []
+        for model in synced_data_models():
+            total = model._default_manager.filter(tenant__in=tenants).count()
+            if total:
+                counts.append((model._meta.verbose_name_plural, total))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Disconnect Zoom accounts?",
+            "tenants": tenants,
+            "counts": counts,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/zoomadmin/tenant/disconnect.html", context)
+
+
+@admin.register(TenantMembership)
+class TenantMembershipAdmin(TenantScopedAdmin):
+    list_display = ["user", "tenant", "created"]
+    list_filter = ["tenant"]
+    search_fields = ["user__username", "user__email", "tenant__name", "tenant__account_id"]
+    autocomplete_fields = ["tenant", "user"]
+
+
+def reconnect_url(tenant: Tenant) -> str:
+    """Where a member goes to authorize the tenant again."""
+    if tenant.connection == Tenant.Connection.SERVER_TO_SERVER:
+        add = reverse("admin:zoomadmin_tenant_add")
+        return f"{add}?{urlencode({'account_id': tenant.account_id})}"
+    return connect_url()
+
+
+def connect_url() -> str:
+    """allauth's Zoom connect flow (SPEC §4)."""
+    return reverse("zoom_login") + "?process=connect"
+
+
+# The sync's run log has its admin beside the sync engine; imported so that it registers.
+from zoomadmin.sync import admin as _sync_admin  # noqa: E402, F401

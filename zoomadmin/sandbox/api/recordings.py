@@ -1,0 +1,101 @@
+"""Zoom cloud recordings (per meeting and per user) and past webinar participants.
+
+As Zoom documents: `GET /meetings/{meetingId}/recordings` takes a meeting id (latest instance)
+or an instance UUID (double-encoded when it starts with "/" or contains "//") and answers 404
+code 3301 when there is no recording; `DELETE` moves it to the trash (`action=trash`, the
+default) or deletes it for good. `GET /users/{userId}/recordings` covers `from`..`to`
+(yyyy-mm-dd, UTC, default today) and at most one month: a longer window is cut to one month
+after `from`, and the `from`/`to` in the answer show the window actually covered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import records
+from ..web import ApiError, Response, validation_error
+from .routing import MEDIUM, Context, one_month_after, paginate, route
+
+
+@route("GET", "/meetings/{meetingId}/recordings", category=MEDIUM)
+def get_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
+    recording = _recording(ctx, meeting_id)
+    if ctx.query.get("include_fields") == "download_access_token":
+        return Response.json(200, {**recording, "download_access_token": "sandbox-download-token"})
+    return Response.json(200, recording)
+
+
+@route("DELETE", "/meetings/{meetingId}/recordings")
+def delete_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
+    recording = _recording(ctx, meeting_id)
+    action = ctx.choice("action", ("trash", "delete"), "trash")
+    ctx.account.remove_recording(recording["id"])
+    if action == "trash":
+        ctx.account.trashed_recordings[recording["id"]] = recording
+    event_object = {k: v for k, v in recording.items() if k != "recording_files"}
+    ctx.emit(f"recording.{'trashed' if action == 'trash' else 'deleted'}", {"object": event_object})
+    return Response.empty(204)
+
+
+@route("GET", "/users/{userId}/recordings", category=MEDIUM)
+def list_user_recordings(ctx: Context, user_id: str) -> Response:
+    host = ctx.user(user_id)
+    start = ctx.date("from") or ctx.today
+    end = min(ctx.date("to") or ctx.today + dt.timedelta(days=1), one_month_after(start))
+    if end < start:
+        raise validation_error("to")
+    meeting_id = ctx.query.get("meeting_id", "")
+    if ctx.flag("trash"):
+        # Zoom does not filter the trash by date.
+        found = [r for r in ctx.account.trashed_recordings.values() if r["host_id"] == host["id"]]
+    else:
+        low, high = start.isoformat(), end.isoformat()
+        found = [
+            r for r in ctx.account.recordings_of(host["id"]) if low <= r["start_time"][:10] <= high
+        ]
+    if meeting_id:
+        found = [r for r in found if str(r["id"]) == meeting_id]
+    found.sort(key=lambda r: r["start_time"], reverse=True)
+    body = paginate(
+        ctx,
+        found,
+        items_key="meetings",
+        listing=("recordings", host["id"], start, end, ctx.flag("trash"), meeting_id),
+        maximum=300,
+        envelope=("page_count", "page_size", "total_records"),
+        render=records.recording_list_item,
+    )
+    return Response.json(200, {"from": start.isoformat(), "to": end.isoformat(), **body})
+
+
+@route("GET", "/past_webinars/{webinarId}/participants", category=MEDIUM)
+def list_past_webinar_participants(ctx: Context, webinar_id: str) -> Response:
+    account = ctx.account
+    if webinar_id.isdigit():
+        webinar = account.meetings.get(int(webinar_id))
+    else:  # an instance UUID
+        webinar = next((m for m in account.meetings.values() if m["uuid"] == webinar_id), None)
+    if (
+        webinar is None
+        or webinar["type"] not in records.WEBINAR_TYPES
+        or webinar["id"] not in account.webinar_participants
+    ):
+        raise ApiError(404, 3001, "Webinar does not exist.")
+    body = paginate(
+        ctx,
+        account.webinar_participants[webinar["id"]],
+        items_key="participants",
+        listing=("participants", webinar["id"]),
+        maximum=300,
+        envelope=("page_count", "page_size", "total_records"),
+    )
+    return Response.json(200, body)
+
+
+def _recording(ctx: Context, key: str) -> dict:
+    account = ctx.account
+    meeting_id = int(key) if key.isdigit() else account.recordings_by_uuid.get(key)
+    recording = account.recordings.get(meeting_id) if meeting_id is not None else None
+    if recording is None:
+        raise ApiError(404, 3301, "There is no recording for this meeting.")
+    return recording

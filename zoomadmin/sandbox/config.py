@@ -1,0 +1,176 @@
+"""Runtime knobs of the sandbox: latency, rate limits, token lifetimes and injected faults.
+
+Everything here can be changed while the server runs, in process (`server.config.update(...)`)
+or over HTTP (`/_sandbox/config`, `/_sandbox/faults`), so a benchmark or a test in another process
+can slow the sandbox down, throttle it or make it fail the way Zoom sometimes does.
+
+Faults come in two kinds:
+
+* random faults, drawn per API request from a seeded RNG (`error_rate`, `throttle_rate`,
+  `stall_rate`, `drop_rate`), so a run with the same seed and the same request order fails
+  the same way;
+* scripted faults, a queue of "the next K requests [whose path starts with P] answer X", for
+  tests that need one precise failure at one precise moment.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# What a scripted or random fault does to one request.
+SERVER_ERRORS = ("500", "502", "503", "504")
+FAULT_ACTIONS = (*SERVER_ERRORS, "429", "drop", "stall")
+
+
+@dataclass(slots=True)
+class ScriptedFault:
+    """Answer the next `count` matching requests with `action`.
+
+    `path_prefix` matches the request path (e.g. "/v2/users" or "/oauth/token"); `method`
+    ("" = any) narrows it further. A "stall" waits `stall_seconds` and then answers normally;
+    a "429" carries `Retry-After: retry_after`; "drop" closes the connection without answering.
+    """
+
+    action: str
+    count: int = 1
+    path_prefix: str = "/v2/"
+    method: str = ""
+    stall_seconds: float = 5.0
+    retry_after: int = 1
+
+    def __post_init__(self) -> None:
+        self.action = str(self.action)
+        if self.action not in FAULT_ACTIONS:
+            raise ValueError(f"unknown fault action {self.action!r}; one of {FAULT_ACTIONS}")
+        if self.count < 1:
+            raise ValueError("count must be at least 1")
+        self.method = self.method.upper()
+
+    def matches(self, method: str, path: str) -> bool:
+        return path.startswith(self.path_prefix) and (not self.method or self.method == method)
+
+
+@dataclass(slots=True, frozen=True)
+class Fault:
+    """One fault chosen for one request."""
+
+    action: str
+    stall_seconds: float = 0.0
+    retry_after: int = 1
+
+
+@dataclass
+class SandboxConfig:
+    """The sandbox's knobs. Zero means "off" for every rate, limit and latency."""
+
+    # Seconds added to every request (OAuth and API), to mimic a distant server.
+    latency_seconds: float = 0.0
+    # Requests per second per Zoom account (token bucket, burst = rate); Zoom counts per account.
+    rate_limit_per_second: float = 0.0
+    # Requests per UTC day per Zoom account.
+    daily_limit: int = 0
+    # Zoom's per-user cap on meeting/webinar creates and updates per UTC day.
+    meeting_writes_per_user_per_day: int = 100
+    access_token_ttl_seconds: int = 3600
+    authorization_code_ttl_seconds: int = 300
+    page_token_ttl_seconds: int = 900
+    # Which Zoom user consents on /oauth/authorize (email or id); "" = owner of the first account.
+    consent_user: str = ""
+    # Account ids whose refresh-token grants are refused (the app was deauthorized); "*" = all.
+    refuse_refresh: list[str] = field(default_factory=list)
+    # Random faults on /v2 requests: probabilities per request, drawn from a seeded RNG.
+    fault_seed: int = 0
+    error_rate: float = 0.0
+    throttle_rate: float = 0.0
+    stall_rate: float = 0.0
+    stall_seconds: float = 5.0
+    drop_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scripted: deque[ScriptedFault] = deque()
+        self._rng = random.Random(self.fault_seed)
+
+    # --- knobs -----------------------------------------------------------------------------
+
+    def update(self, **changes: Any) -> None:
+        """Change knobs by name; unknown names and values of the wrong type raise ValueError."""
+        known = {f.name: f for f in fields(self)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValueError(f"unknown sandbox setting {name!r}")
+            current = getattr(self, name)
+            try:
+                if isinstance(current, list):
+                    value = [str(item) for item in value]
+                elif isinstance(current, bool):
+                    value = bool(value)
+                else:
+                    value = type(current)(value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"bad value for {name!r}: {value!r}") from exc
+            setattr(self, name, value)
+            if name == "fault_seed":
+                with self._lock:
+                    self._rng = random.Random(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def reset(self) -> None:
+        """Back to the defaults, with no scripted faults queued."""
+        defaults = SandboxConfig()
+        for f in fields(self):
+            setattr(self, f.name, getattr(defaults, f.name))
+        with self._lock:
+            self._scripted.clear()
+            self._rng = random.Random(self.fault_seed)
+
+    def refresh_refused(self, account_id: str) -> bool:
+        return "*" in self.refuse_refresh or account_id in self.refuse_refresh
+
+    # --- faults ----------------------------------------------------------------------------
+
+    def script_fault(self, fault: ScriptedFault) -> None:
+        with self._lock:
+            self._scripted.append(fault)
+
+    def scripted_faults(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(fault) for fault in self._scripted]
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._scripted.clear()
+
+    def draw_fault(self, method: str, path: str) -> Fault | None:
+        """The fault for this request, if any: the first matching scripted one, else a random one."""
+        with self._lock:
+            for scripted in self._scripted:
+                if scripted.matches(method, path):
+                    scripted.count -= 1
+                    if scripted.count == 0:
+                        self._scripted.remove(scripted)
+                    return Fault(scripted.action, scripted.stall_seconds, scripted.retry_after)
+            if not path.startswith("/v2/"):
+                return None
+            # One draw per request keeps the fault sequence a function of the seed and the
+            # request count alone, whichever rates are set.
+            roll = self._rng.random()
+        for action, rate in (
+            ("5xx", self.error_rate),
+            ("429", self.throttle_rate),
+            ("stall", self.stall_rate),
+            ("drop", self.drop_rate),
+        ):
+            if roll < rate:
+                if action == "5xx":
+                    # Spread server errors over the statuses Zoom's edge answers with.
+                    action = SERVER_ERRORS[int(roll / rate * len(SERVER_ERRORS))]
+                return Fault(action, self.stall_seconds)
+            roll -= rate
+        return None

@@ -1,0 +1,531 @@
+"""The generic sync walk: Zoom listings → bulk upserts → deletion marking → SyncRun progress.
+
+The engine knows no object kind. It walks a tree of :class:`Step` declarations
+(``zoomadmin.sync.steps``): each step lists the children of one parent item (all pages of a
+Zoom listing, following ``next_page_token`` through the client), and says how to upsert what
+it listed and how to mark as deleted what a *complete* listing no longer contains.
+
+How it runs:
+
+- **Threads speak HTTP, one thread writes.** The root listing (users) streams page by page in
+  a thread of its own; every root item whose subtree has work (a user's meetings, webinars,
+  registrants, recordings) becomes one work unit for a pool of ``concurrency`` threads. The
+  threads only call Zoom and hand pages to the calling thread over a bounded queue; the calling
+  thread does every database write, in batches. So SQLite sees one writer, PostgreSQL gets
+  large bulk statements, and requests keep flowing while rows are written: the wall time
+  approaches ``requests ÷ rate limit`` rather than ``requests × latency``.
+- **Streaming.** The root listing is pulled one page at a time, only when the pool runs short
+  of work, and the queue is bounded: memory holds a few pages and the ids of the current
+  listings (to mark deletions), never an account.
+- **Deletion marking** happens only for listings that finished: a listing that failed, or was
+  stopped, marks nothing.
+- **Stops.** A daily limit (``ZoomDailyLimit``), a refused authorization
+  (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk: the threads finish the request they
+  are in and stop; what was listed so far is still written. Any other Zoom error fails that one
+  listing (recorded in the run's errors) and the walk goes on.
+- **Progress.** The run's counts, request count, errors and heartbeat are written at least every
+  ``PROGRESS_SECONDS``. If another process declared this run stale and took over the tenant,
+  the write finds no running row and the walk stops (:class:`RunTakenOver`).
+
+A run that is interrupted at any point leaves the database in a state the next run repairs:
+every run lists everything again, upserts are idempotent and deletions are recomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any, Protocol
+
+from django.db import connections
+from django.utils import timezone
+
+from zoomadmin.sync.models import SyncRun
+from zoomadmin.zoom.client import PAGE_SIZE_DEFAULT, ZoomClient
+from zoomadmin.zoom.errors import (
+    ZoomDailyLimit,
+    ZoomError,
+    ZoomPageTokenExpired,
+    ZoomReauthorizationRequired,
+    ZoomUnauthorized,
+)
+
+logger = logging.getLogger(__name__)
+
+Item = dict[str, Any]
+# (parent item or None for the root, listed item)
+Entry = tuple[Item | None, Item]
+
+# Write a batch once this many rows wait, or once FLUSH_SECONDS passed since the last write.
+FLUSH_ROWS = 1000
+FLUSH_SECONDS = 1.0
+PROGRESS_SECONDS = 1.0
+# How often the writing thread wakes up when no page arrives (heartbeat, stop checks).
+POLL_SECONDS = 0.5
+# At most this many errors are kept on the run (all are counted).
+MAX_ERRORS_KEPT = 50
+# Errors that no other listing of the run can escape: stop the whole walk. A 401 that a token
+# refresh did not cure would fail every call, and Zoom disables apps with many failed calls.
+FATAL_ERRORS = (ZoomDailyLimit, ZoomReauthorizationRequired, ZoomUnauthorized)
+# A listing whose next_page_token expired (15 minutes) is started again, this many times in
+# all. The root listing waits for the pool between pages, so on a slow budget its token can
+# expire more often; started again, it runs through the pages already handed out at once.
+LISTING_ATTEMPTS = 2
+ROOT_LISTING_ATTEMPTS = 10
+
+
+class UpsertCounts(Protocol):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts a step reports for a kind it writes besides its own (e.g. a recording's files)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+# What a step's upsert returns: its kind's counts, or counts by kind.
+UpsertReport = UpsertCounts | Mapping[str, UpsertCounts]
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One kind of listing in the walk (declared in ``zoomadmin.sync.steps``).
+
+    ``listing(client, parent, as_of)`` yields every item under ``parent`` (``None`` for the
+    root), calling as many Zoom listings as the kind needs (statuses, date windows); ``as_of``
+    is when the run began. ``upsert(tenant, entries, as_of)`` writes a batch of ``(parent,
+    item)`` entries, the listings of several parents mixed. ``mark_deleted(tenant, parent,
+    seen_keys, as_of)`` marks what the parent's complete listing did not contain; ``key(item)``
+    is the Zoom id it compares. ``applies(parent)`` tells whether a parent can have such
+    children at all (a skipped listing marks nothing).
+    """
+
+    name: str
+    kind: str
+    listing: Callable[[ZoomClient, Item | None, datetime], Iterable[Item]]
+    upsert: Callable[[Any, Sequence[Entry], datetime], UpsertReport]
+    mark_deleted: Callable[[Any, Item | None, set[str], datetime], int]
+    key: Callable[[Item], str]
+    applies: Callable[[Item], bool] = lambda parent: True
+    children: tuple[Step, ...] = ()
+    #: ``mark_orphans(tenant, as_of) -> {kind: count}`` marks deleted what belongs to a parent
+    #: that is marked deleted (Zoom deletes a user's meetings with the user): run once at the
+    #: end of every walk, after the parents' own deletions, whether or not the walk finished.
+    mark_orphans: Callable[[Any, datetime], Mapping[str, int]] | None = None
+
+    def __repr__(self) -> str:
+        return f"Step({self.name})"
+
+    def walk_order(self) -> list[Step]:
+        """This step and its descendants, parents first (the order batches are written in)."""
+        order = [self]
+        for child in self.children:
+            order.extend(child.walk_order())
+        return order
+
+
+class RunTakenOver(Exception):
+    """Another worker declared this run stale and started a new one for the tenant."""
+
+
+@dataclass
+class WalkResult:
+    counts: dict[str, dict[str, int]]
+    errors: list[dict[str, str]]
+    error_count: int
+    stop: ZoomError | None
+    root_complete: bool
+
+
+# --- messages from the listing threads to the writing thread ------------------------------
+
+
+@dataclass(slots=True)
+class _Page:
+    step: Step
+    parent: Item | None
+    parent_key: str | None
+    items: list[Item]
+
+
+@dataclass(slots=True)
+class _Listed:
+    step: Step
+    parent: Item | None
+    seen: set[str]
+
+
+@dataclass(slots=True)
+class _Failed:
+    step: Step
+    parent: Item | None
+    error: ZoomError
+
+
+@dataclass(slots=True)
+class _Fatal:
+    error: BaseException
+
+
+@dataclass(slots=True)
+class _UnitDone:
+    root: bool = False
+
+
+class _Stopped(Exception):
+    """Raised inside a listing thread when the walk is stopping."""
+
+
+@dataclass
+class _Buffers:
+    """Rows waiting to be written, per step, keyed by Zoom id (a repeated item keeps the last)."""
+
+    rows: dict[Step, dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
+    prunes: list[_Listed] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, page: _Page) -> None:
+        bucket = self.rows.setdefault(page.step, {})
+        before = len(bucket)
+        for item in page.items:
+            bucket[(page.parent_key, page.step.key(item))] = (page.parent, item)
+        self.size += len(bucket) - before
+
+
+class Walk:
+    """One sync of one tenant (see the module docstring). Call :meth:`run` once."""
+
+    def __init__(
+        self,
+        *,
+        tenant: Any,
+        client: ZoomClient,
+        root: Step,
+        run: SyncRun,
+        concurrency: int,
+        synced_at: datetime | None = None,
+        on_progress: Callable[[SyncRun], None] | None = None,
+    ) -> None:
+        self.tenant = tenant
+        self.client = client
+        self.root = root
+        self.sync_run = run
+        self.concurrency = max(1, concurrency)
+        self.synced_at = synced_at or run.started_at
+        self.on_progress = on_progress
+        self._order = root.walk_order()
+        self._buffers = _Buffers()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=4 * self.concurrency + 4)
+        self._stop = threading.Event()
+        self._abandoned = threading.Event()  # the writing thread left; nobody reads the queue
+        self._credit = threading.Semaphore(1)  # the root listing may fetch one page ahead
+        self._credit_out = True
+        self._pending: list[Item] = []
+        self._units: set[str] = set()  # root keys handed out (or with nothing to walk)
+        self._in_flight = 0
+        self._root_running = True
+        self._root_complete = False
+        self._fatal: BaseException | None = None
+        self._requests_at_start = client.request_count
+        self._last_flush = self._last_progress = time.monotonic()
+        self.counts: dict[str, dict[str, int]] = {}
+        self.errors: list[dict[str, str]] = []
+        self.error_count = 0
+        self.users_seen = 0
+        self.users_done = 0
+
+    # --- the writing thread ----------------------------------------------------------------
+
+    def run(self) -> WalkResult:
+        executor = ThreadPoolExecutor(
+            max_workers=self.concurrency + 1, thread_name_prefix=f"zoom-sync-{self.tenant.pk}"
+        )
+        try:
+            executor.submit(self._root_unit)
+            while self._root_running or self._in_flight or self._pending:
+                self._feed(executor)
+                try:
+                    message = self._queue.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    message = None
+                if message is not None:
+                    self._handle(message)
+                self._tick()
+            self._flush()
+            self._mark_orphans()
+            self._save_progress()
+        except BaseException:
+            self._stop.set()
+            self._drain()
+            self._abandoned.set()
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
+        stop = self._fatal if isinstance(self._fatal, ZoomError) else None
+        if self._fatal is not None and stop is None:
+            raise self._fatal
+        return WalkResult(
+            counts=self.counts,
+            errors=self.errors,
+            error_count=self.error_count,
+            stop=stop,
+            root_complete=self._root_complete,
+        )
+
+    def _feed(self, executor: ThreadPoolExecutor) -> None:
+        """Hand root items to the pool while it has room; ask for the next root page early."""
+        if self._stop.is_set():
+            self._pending.clear()
+            return
+        while self._pending and self._in_flight < self.concurrency:
+            self._in_flight += 1
+            executor.submit(self._subtree_unit, self._pending.pop())
+        # Fetch the next root page while the pool still has work, so it never idles on it.
+        if self._root_running and not self._credit_out and len(self._pending) < self.concurrency:
+            self._credit_out = True
+            self._credit.release()
+
+    def _handle(self, message: Any) -> None:
+        if isinstance(message, _Page):
+            self._buffers.add(message)
+            if message.step is self.root:
+                self._credit_out = False
+                # A root listing started again (its page token expired) repeats what it sent.
+                new = [item for item in message.items if self.root.key(item) not in self._units]
+                self._units.update(self.root.key(item) for item in new)
+                units = [item for item in new if any(c.applies(item) for c in self.root.children)]
+                self.users_seen += len(new)
+                self.users_done += len(new) - len(units)  # nothing to walk under them
+                self._pending.extend(reversed(units))
+        elif isinstance(message, _Listed):
+            self._buffers.prunes.append(message)
+            if message.step is self.root:
+                self._root_complete = True
+        elif isinstance(message, _Failed):
+            self._record_error(message.step, message.parent, message.error)
+        elif isinstance(message, _Fatal):
+            if self._fatal is None or isinstance(message.error, ZoomDailyLimit):
+                self._fatal = message.error
+            self._stop.set()
+        elif isinstance(message, _UnitDone):
+            if message.root:
+                self._root_running = False
+            else:
+                self._in_flight -= 1
+                self.users_done += 1
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        buffers = self._buffers
+        if buffers.size >= FLUSH_ROWS or (
+            (buffers.size or buffers.prunes) and now - self._last_flush >= FLUSH_SECONDS
+        ):
+            self._flush()
+        if now - self._last_progress >= PROGRESS_SECONDS:
+            self._save_progress()
+
+    def _flush(self) -> None:
+        """Write every waiting batch, parents' kinds first, then mark deletions."""
+        buffers = self._buffers
+        for step in self._order:
+            bucket = buffers.rows.pop(step, None)
+            if bucket:
+                report = step.upsert(self.tenant, list(bucket.values()), self.synced_at)
+                by_kind = report if isinstance(report, Mapping) else {step.kind: report}
+                for kind, result in by_kind.items():
+                    counts = self._counts(kind)
+                    counts["created"] += result.created
+                    counts["updated"] += result.updated
+                    counts["unchanged"] += result.unchanged
+                    counts["deleted"] += getattr(result, "deleted", 0)
+        buffers.size = 0
+        prunes, buffers.prunes = buffers.prunes, []
+        prunes.sort(key=lambda listed: self._order.index(listed.step))
+        for listed in prunes:
+            deleted = listed.step.mark_deleted(
+                self.tenant, listed.parent, listed.seen, self.synced_at
+            )
+            self._counts(listed.step.kind)["deleted"] += deleted
+        self._last_flush = time.monotonic()
+
+    def _mark_orphans(self) -> None:
+        for step in self._order:
+            if step.mark_orphans is not None:
+                for kind, deleted in step.mark_orphans(self.tenant, self.synced_at).items():
+                    self._counts(kind)["deleted"] += deleted
+
+    def _save_progress(self) -> None:
+        now = timezone.now()
+        run = self.sync_run
+        run.counts = self.counts
+        run.requests = self.client.request_count - self._requests_at_start
+        run.errors = self.errors
+        run.error_count = self.error_count
+        run.users_seen = self.users_seen
+        run.users_done = self.users_done
+        run.heartbeat_at = now
+        updated = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+            counts=run.counts,
+            requests=run.requests,
+            errors=run.errors,
+            error_count=run.error_count,
+            users_seen=run.users_seen,
+            users_done=run.users_done,
+            heartbeat_at=now,
+        )
+        self._last_progress = time.monotonic()
+        if not updated:
+            raise RunTakenOver(f"sync run {run.pk} is no longer running; another worker took over")
+        if self.on_progress is not None:
+            self.on_progress(run)
+
+    def _drain(self) -> None:
+        """After a failure here: let the threads see the stop and finish, discarding their pages."""
+        deadline = time.monotonic() + 60
+        while (self._root_running or self._in_flight) and time.monotonic() < deadline:
+            try:
+                message = self._queue.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                continue
+            if isinstance(message, _UnitDone):
+                self._handle(message)
+
+    def _counts(self, kind: str) -> dict[str, int]:
+        return self.counts.setdefault(
+            kind, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+        )
+
+    def _record_error(self, step: Step, parent: Item | None, error: ZoomError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(
+                {
+                    "kind": step.kind,
+                    "parent": str(parent.get("id", "")) if parent else "",
+                    "message": str(error),
+                }
+            )
+        logger.warning("Sync of tenant %s: listing %s failed: %s", self.tenant, step.name, error)
+
+    # --- the listing threads ---------------------------------------------------------------
+
+    def _root_unit(self) -> None:
+        try:
+            self._list(self.root, None, None, gate=self._wait_for_credit)
+        except _Stopped:
+            pass
+        except BaseException as error:  # noqa: BLE001 - handed to the writing thread
+            self._put(_Fatal(error))
+        finally:
+            connections.close_all()
+            self._done(_UnitDone(root=True))
+
+    def _subtree_unit(self, item: Item) -> None:
+        try:
+            self._walk_children(self.root, item)
+        except _Stopped:
+            pass
+        except BaseException as error:  # noqa: BLE001 - handed to the writing thread
+            self._put(_Fatal(error))
+        finally:
+            # A token refresh may have opened a connection in this thread.
+            connections.close_all()
+            self._done(_UnitDone())
+
+    def _walk_children(self, step: Step, parent: Item) -> None:
+        parent_key = step.key(parent)
+        for child in step.children:
+            if not child.applies(parent):
+                continue
+            for grandchild_parent in self._list(child, parent, parent_key):
+                self._walk_children(child, grandchild_parent)
+
+    def _list(
+        self,
+        step: Step,
+        parent: Item | None,
+        parent_key: str | None,
+        *,
+        gate: Callable[[], None] | None = None,
+    ) -> list[Item]:
+        """List ``step`` under ``parent`` to the end, sending pages; returns the items that
+        have children to walk. A Zoom error other than a stop is reported, not raised."""
+        attempts = ROOT_LISTING_ATTEMPTS if step is self.root else LISTING_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            seen: set[str] = set()
+            parents: list[Item] = []
+            try:
+                listing = step.listing(self.client, parent, self.synced_at)
+                for page in self._pages(listing, gate):
+                    self._put(_Page(step, parent, parent_key, page))
+                    seen.update(step.key(item) for item in page)
+                    if step is not self.root and step.children:
+                        parents.extend(
+                            item
+                            for item in page
+                            if any(child.applies(item) for child in step.children)
+                        )
+            except FATAL_ERRORS as error:
+                self._put(_Fatal(error))
+                raise _Stopped from error
+            except ZoomPageTokenExpired as error:
+                if attempt == attempts:
+                    self._put(_Failed(step, parent, error))
+                    return []
+                continue
+            except ZoomError as error:
+                self._put(_Failed(step, parent, error))
+                return []
+            self._put(_Listed(step, parent, seen))
+            return parents
+        return []
+
+    def _pages(
+        self, items: Iterable[Item], gate: Callable[[], None] | None
+    ) -> Iterator[list[Item]]:
+        iterator = iter(items)
+        while True:
+            if self._stop.is_set():
+                raise _Stopped
+            if gate is not None:
+                gate()
+            page = list(islice(iterator, PAGE_SIZE_DEFAULT))
+            if not page:
+                return
+            yield page
+
+    def _wait_for_credit(self) -> None:
+        while not self._credit.acquire(timeout=POLL_SECONDS):
+            if self._stop.is_set():
+                raise _Stopped
+
+    def _done(self, message: _UnitDone) -> None:
+        try:
+            self._put(message, force=True)
+        except _Stopped:
+            pass
+
+    def _put(self, message: Any, *, force: bool = False) -> None:
+        """Queue a message for the writing thread; give up if the walk stops (unless forced:
+        the writer waits for the units' end-of-work messages)."""
+        while True:
+            try:
+                self._queue.put(message, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                if self._abandoned.is_set() or (self._stop.is_set() and not force):
+                    raise _Stopped from None

@@ -1,0 +1,74 @@
+"""SyncRun: one full sync of one tenant, written as it goes so the admin can show progress.
+
+At most one run per tenant is ``running`` at a time: a partial unique index makes that hold
+across threads, processes and hosts. A worker that dies leaves its run ``running``; the run's
+``heartbeat_at`` stops moving, and the next run to start declares it ``interrupted`` after
+``ZOOM_SYNC_STALE_SECONDS``, so a dead worker never blocks a tenant for good.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        # Some parents' listings failed (recorded in `errors`); everything else was mirrored.
+        PARTIAL = "partial", "Partial"
+        # Zoom's daily limit was reached; the next run (after `resets_at`) completes the sync.
+        PAUSED = "paused", "Paused (daily limit)"
+        FAILED = "failed", "Failed"
+        # Its worker stopped heartbeating (killed, crashed); a later run took over.
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    tenant = models.ForeignKey(
+        "zoomadmin.Tenant", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    trigger = models.CharField(max_length=32, blank=True, help_text="schedule, command, admin…")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"users": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}, "meetings": {...}}
+    counts = models.JSONField(default=dict, blank=True)
+    # Progress: users whose meetings, webinars, registrants and recordings are done, of those seen.
+    users_seen = models.PositiveIntegerField(default=0)
+    users_done = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0, help_text="HTTP requests sent to Zoom.")
+    # [{"kind": "meetings", "parent": "<zoom id>", "message": "..."}], capped (see engine).
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why the run stopped, when it did not finish.")
+    resets_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Zoom's daily limit resets."
+    )
+
+    class Meta:
+        app_label = "zoomadmin"
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(status="running"),
+                name="syncrun_one_running_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "-started_at"], name="syncrun_tenant_started")]
+
+    def __str__(self) -> str:
+        return f"Sync of {self.tenant_id} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def duration(self) -> timedelta | None:
+        end = self.finished_at or self.heartbeat_at
+        return end - self.started_at if end else None
+
+    def total(self, outcome: str) -> int:
+        """Sum of one outcome ("created", "updated", "unchanged", "deleted") over every kind."""
+        return sum(kind.get(outcome, 0) for kind in self.counts.values())

@@ -1,0 +1,155 @@
+"""Starting and finishing a tenant's sync: one running SyncRun per tenant, and its outcome.
+
+``tenant_sync`` is the whole of a full sync for callers (the django-q2 task, the command):
+claim the tenant, build its client, walk, and record how it ended:
+
+- ``succeeded``: everything listed; ``partial``: some listings failed (``errors``);
+- ``paused``: Zoom's daily limit (``resets_at``); the next run, scheduled for after the reset,
+  does the whole walk again and so completes it;
+- ``failed``: the authorization was refused (the token provider has already marked the tenant
+  "needs re-authorization", so nothing retries in a loop), the user listing failed, or a bug.
+
+The claim is a row: a ``running`` SyncRun, unique per tenant by a partial unique index, so two
+workers (threads, processes or hosts) cannot both sync one tenant. A run whose heartbeat is
+older than ``ZOOM_SYNC_STALE_SECONDS`` belongs to a worker that died; the next claim marks it
+``interrupted`` and takes the tenant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zoomadmin.clients import client_for_tenant
+from zoomadmin.models import Tenant
+from zoomadmin.sync.engine import RunTakenOver, Walk, WalkResult
+from zoomadmin.sync.models import SyncRun
+from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
+
+logger = logging.getLogger(__name__)
+
+# The writing thread heartbeats every second; minutes of silence mean the worker is gone.
+DEFAULT_STALE_SECONDS = 300
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "ZOOM_SYNC_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+
+
+def run_claim(*, tenant: Tenant, trigger: str = "") -> SyncRun | None:
+    """A new running SyncRun for ``tenant``, or None when another live run holds it."""
+    now = timezone.now()
+    interrupted = SyncRun.objects.filter(
+        tenant=tenant, status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - stale_after()
+    ).update(
+        status=SyncRun.Status.INTERRUPTED,
+        finished_at=now,
+        message="The worker running this sync stopped responding; a later run took over.",
+    )
+    if interrupted:
+        logger.warning("Sync of tenant %s: took over from a stale run", tenant)
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                tenant=tenant, trigger=trigger, started_at=now, heartbeat_at=now
+            )
+    except IntegrityError:
+        return None
+
+
+def tenant_sync(
+    *,
+    tenant: Tenant,
+    trigger: str = "",
+    client: ZoomClient | None = None,
+    concurrency: int | None = None,
+    on_progress: Callable[[SyncRun], None] | None = None,
+) -> SyncRun | None:
+    """Run one full sync of ``tenant`` now, in this thread; None if one is already running."""
+    run = run_claim(tenant=tenant, trigger=trigger)
+    if run is None:
+        logger.info("Sync of tenant %s skipped: another sync is running", tenant)
+        return None
+    try:
+        client = client or client_for_tenant(tenant)
+        # Fetch (or renew) the token here, before any thread runs: a refused authorization
+        # ends the run at once, and the threads start with a cached token instead of each
+        # reading it from the database.
+        client.token_provider.get_token()
+        from zoomadmin.sync.steps import ROOT
+
+        result = Walk(
+            tenant=tenant,
+            client=client,
+            root=ROOT,
+            run=run,
+            concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY,
+            on_progress=on_progress,
+        ).run()
+    except RunTakenOver:
+        logger.warning("Sync run %s of tenant %s was taken over by another worker", run.pk, tenant)
+        run.refresh_from_db()
+        return run
+    except ZoomError as error:
+        # Raised before the walk started: the tenant is not connected, its token was refused.
+        _finish(run, SyncRun.Status.FAILED, message=str(error))
+        return run
+    except BaseException as error:
+        _finish(run, SyncRun.Status.FAILED, message=f"Internal error: {error!r}")
+        raise
+    _finish_walk(run, result)
+    return run
+
+
+def _finish_walk(run: SyncRun, result: WalkResult) -> None:
+    run.counts = result.counts
+    run.errors = result.errors
+    run.error_count = result.error_count
+    if isinstance(result.stop, ZoomDailyLimit):
+        run.resets_at = result.stop.resets_at
+        _finish(run, SyncRun.Status.PAUSED, message=str(result.stop))
+        _schedule_resume(run)
+    elif result.stop is not None:
+        _finish(run, SyncRun.Status.FAILED, message=str(result.stop))
+    elif not result.root_complete:
+        first = result.errors[0]["message"] if result.errors else "the user listing did not finish"
+        _finish(run, SyncRun.Status.FAILED, message=first)
+    elif result.error_count:
+        _finish(run, SyncRun.Status.PARTIAL, message=f"{result.error_count} listings failed.")
+    else:
+        _finish(run, SyncRun.Status.SUCCEEDED)
+
+
+def _finish(run: SyncRun, status: str, *, message: str = "") -> None:
+    now = timezone.now()
+    run.status = status
+    run.message = message
+    run.finished_at = run.heartbeat_at = now
+    # Only our own running row: a run declared stale meanwhile keeps "interrupted".
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        status=status,
+        message=message,
+        finished_at=now,
+        heartbeat_at=now,
+        counts=run.counts,
+        requests=run.requests,
+        errors=run.errors,
+        error_count=run.error_count,
+        resets_at=run.resets_at,
+    )
+    if status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+        Tenant.objects.filter(pk=run.tenant_id).update(last_synced_at=now)
+    log = logger.info if status == SyncRun.Status.SUCCEEDED else logger.warning
+    log("Sync run %s of tenant %s ended %s %s", run.pk, run.tenant_id, status, message)
+
+
+def _schedule_resume(run: SyncRun) -> None:
+    from zoomadmin.sync.schedule import schedule_resume
+
+    schedule_resume(tenant_id=run.tenant_id, at=run.resets_at)

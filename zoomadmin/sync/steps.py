@@ -1,0 +1,295 @@
+"""What a full sync lists, in Zoom's terms: the table of steps the generic engine walks.
+
+    users (GET /users, status active, inactive, pending)
+    └── per user who can host (not pending):
+        ├── meetings   (GET /users/{id}/meetings, then GET /meetings/{id} each)
+        │   └── registrants, where registration is on
+        │                (GET /meetings/{id}/registrants, status approved, pending, denied)
+        ├── webinars   (licensed users only: GET /users/{id}/webinars, then GET /webinars/{id})
+        │   └── registrants, where registration is on (GET /webinars/{id}/registrants, …)
+        └── recordings (GET /users/{id}/recordings, one call per one-month window over the
+                        last ZOOM_SYNC_RECORDINGS_MONTHS months)
+
+Why these calls and no others (each is one request per page of up to 300 items):
+
+- Zoom's list items carry no ``settings``, so only "Get a meeting/webinar" tells whether
+  registration is on (``settings.approval_type`` 0 or 1; 2 is none). Each meeting and webinar
+  is therefore fetched once, and the full object (settings, occurrences, registration URL) is
+  what is stored (``meetings.mapping`` leaves out its ``start_url``).
+- Pending users have not accepted their invitation and cannot host; webinars need a licensed
+  host (type 2; Zoom answers code 200 "Webinar plan is missing" otherwise). Their listings are
+  skipped, and a skipped listing marks nothing deleted.
+- Registrants are listed per status, since a list shows one status at a time.
+- Recordings are listed per host and per month (Zoom's maximum range); a user's recordings
+  older than the window are left as they are (not listed, so not judged). Basic users are
+  listed too: one who was licensed keeps the cloud recordings made then.
+
+Deletion scopes: users of the tenant; meetings/webinars of one host; registrants of one
+meeting/webinar (every status); recordings of one host that started inside the window. At the
+end of each run, what belongs to a deleted parent is marked deleted too (``cascade_deletions``).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Subquery
+
+from meetings import services as meetings
+from meetings.models import (
+    CloudRecording,
+    Meeting,
+    MeetingRegistrant,
+    RecordingFile,
+    Webinar,
+    WebinarRegistrant,
+)
+from users import services as users
+from users.models import ZoomUser
+from zoomadmin.models import Tenant
+from zoomadmin.sync.engine import Counts, Entry, Item, Step
+from zoomadmin.sync.upsert import mark_deleted
+from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.errors import ZoomNotFound
+
+USER_STATUSES = ("active", "inactive", "pending")
+REGISTRANT_STATUSES = ("approved", "pending", "denied")
+LICENSED = 2
+NO_REGISTRATION = 2
+
+
+# --- who can have what -------------------------------------------------------------------
+
+
+def can_host(user: Mapping[str, Any]) -> bool:
+    return user.get("status") != "pending"
+
+
+def can_host_webinars(user: Mapping[str, Any]) -> bool:
+    return can_host(user) and user.get("type") == LICENSED
+
+
+def has_registration(meeting: Mapping[str, Any]) -> bool:
+    settings_ = meeting.get("settings") or {}
+    return settings_.get("approval_type", NO_REGISTRATION) != NO_REGISTRATION
+
+
+# --- recording windows ---------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recording_windows(today: date, months: int) -> list[tuple[date, date]]:
+    """``months`` consecutive windows of at most one month (both ends included), up to today."""
+    windows = []
+    start = add_months(today, -months)
+    for _ in range(months):
+        end = min(add_months(start, 1) - timedelta(days=1), today)
+        windows.append((start, end))
+        start = end + timedelta(days=1)
+    if windows:
+        windows[-1] = (windows[-1][0], today)
+    return windows
+
+
+def _windows(as_of: datetime) -> list[tuple[date, date]]:
+    # From the run's start, not the clock: a run that crosses midnight lists and judges the
+    # same days.
+    return recording_windows(as_of.astimezone(UTC).date(), settings.ZOOM_SYNC_RECORDINGS_MONTHS)
+
+
+# --- listings (threads; HTTP only) ---------------------------------------------------------
+
+
+def list_users(client: ZoomClient, parent: None, as_of: datetime) -> Iterator[Item]:
+    for status in USER_STATUSES:
+        yield from client.list_users(status=status)
+
+
+def list_meetings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
+    for item in client.list_meetings(user["id"]):
+        yield from _detail(client.get_meeting, item)
+
+
+def list_webinars(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
+    for item in client.list_webinars(user["id"]):
+        yield from _detail(client.get_webinar, item)
+
+
+def list_meeting_registrants(client: ZoomClient, meeting: Item, as_of: datetime) -> Iterator[Item]:
+    for status in REGISTRANT_STATUSES:
+        yield from client.list_meeting_registrants(meeting["id"], status=status)
+
+
+def list_webinar_registrants(client: ZoomClient, webinar: Item, as_of: datetime) -> Iterator[Item]:
+    for status in REGISTRANT_STATUSES:
+        yield from client.list_webinar_registrants(webinar["id"], status=status)
+
+
+def list_recordings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
+    for start, end in _windows(as_of):
+        yield from client.list_user_recordings(user["id"], from_=start, to=end)
+
+
+def _detail(get: Any, item: Item) -> Iterator[Item]:
+    try:
+        yield get(item["id"])
+    except ZoomNotFound:
+        return  # deleted since it was listed: it is not in the listing any more
+
+
+# --- writes (the engine's writing thread) --------------------------------------------------
+
+
+def _items(entries: Sequence[Entry]) -> list[Item]:
+    return [item for _, item in entries]
+
+
+def _children(entries: Sequence[Entry]) -> list[tuple[int, Item]]:
+    return [(parent["id"], item) for parent, item in entries]
+
+
+def upsert_recordings(tenant: Tenant, entries: Sequence[Entry], at: datetime) -> dict[str, Any]:
+    result = meetings.recordings_upsert(tenant=tenant, items=_items(entries), synced_at=at)
+    files = result.files
+    return {
+        "recordings": result,
+        "recording files": Counts(
+            files.created, files.updated, files.unchanged, result.files_deleted
+        ),
+    }
+
+
+def prune_recordings(tenant: Tenant, user: Item, seen: set[str], at: datetime) -> int:
+    first_day = _windows(at)[0][0]
+    return meetings.recordings_mark_deleted(
+        tenant=tenant,
+        seen_uuids=seen,
+        host_zoom_id=user["id"],
+        started_from=datetime.combine(first_day, time.min, tzinfo=UTC),
+        deleted_at=at,
+    )
+
+
+def _orphans(model: type, tenant: Tenant, scope: Q, at: datetime) -> int:
+    return mark_deleted(model, tenant=tenant, scope=scope, seen_keys=(), deleted_at=at)
+
+
+def _deleted_users(tenant: Tenant) -> QuerySet:
+    return ZoomUser.objects.filter(tenant=tenant, deleted_at__isnull=False).values("zoom_id")
+
+
+def cascade_deletions(tenant: Tenant, at: datetime) -> dict[str, int]:
+    """Mark deleted what Zoom deleted (or let go to another account) with its parent: the
+    meetings, webinars and recordings of deleted users, then the registrants of deleted
+    meetings and webinars and the files of deleted recordings. Meetings handed to another
+    user were listed under their new host, so they are not of a deleted host any more."""
+    hosts = Q(host_zoom_id__in=Subquery(_deleted_users(tenant)))
+    counts = {
+        "meetings": _orphans(Meeting, tenant, hosts, at),
+        "webinars": _orphans(Webinar, tenant, hosts, at),
+        "recordings": _orphans(CloudRecording, tenant, hosts, at),
+    }
+    counts["meeting registrants"] = _orphans(
+        MeetingRegistrant, tenant, Q(meeting__deleted_at__isnull=False), at
+    )
+    counts["webinar registrants"] = _orphans(
+        WebinarRegistrant, tenant, Q(webinar__deleted_at__isnull=False), at
+    )
+    counts["recording files"] = _orphans(
+        RecordingFile, tenant, Q(recording__deleted_at__isnull=False), at
+    )
+    return counts
+
+
+def _key(item: Item) -> str:
+    return str(item["id"])
+
+
+MEETING_REGISTRANTS = Step(
+    name="meeting registrants",
+    kind="meeting registrants",
+    applies=has_registration,
+    listing=list_meeting_registrants,
+    key=_key,
+    upsert=lambda tenant, entries, at: meetings.meeting_registrants_upsert(
+        tenant=tenant, entries=_children(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, meeting, seen, at: meetings.meeting_registrants_mark_deleted(
+        tenant=tenant, meeting_zoom_id=meeting["id"], seen_ids=seen, deleted_at=at
+    ),
+)
+WEBINAR_REGISTRANTS = Step(
+    name="webinar registrants",
+    kind="webinar registrants",
+    applies=has_registration,
+    listing=list_webinar_registrants,
+    key=_key,
+    upsert=lambda tenant, entries, at: meetings.webinar_registrants_upsert(
+        tenant=tenant, entries=_children(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, webinar, seen, at: meetings.webinar_registrants_mark_deleted(
+        tenant=tenant, webinar_zoom_id=webinar["id"], seen_ids=seen, deleted_at=at
+    ),
+)
+MEETINGS = Step(
+    name="meetings",
+    kind="meetings",
+    applies=can_host,
+    listing=list_meetings,
+    key=_key,
+    upsert=lambda tenant, entries, at: meetings.meetings_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, user, seen, at: meetings.meetings_mark_deleted(
+        tenant=tenant, seen_ids=seen, host_zoom_id=user["id"], deleted_at=at
+    ),
+    children=(MEETING_REGISTRANTS,),
+)
+WEBINARS = Step(
+    name="webinars",
+    kind="webinars",
+    applies=can_host_webinars,
+    listing=list_webinars,
+    key=_key,
+    upsert=lambda tenant, entries, at: meetings.webinars_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, user, seen, at: meetings.webinars_mark_deleted(
+        tenant=tenant, seen_ids=seen, host_zoom_id=user["id"], deleted_at=at
+    ),
+    children=(WEBINAR_REGISTRANTS,),
+)
+RECORDINGS = Step(
+    name="recordings",
+    kind="recordings",
+    applies=can_host,
+    listing=list_recordings,
+    key=lambda item: str(item["uuid"]),
+    upsert=upsert_recordings,
+    mark_deleted=prune_recordings,
+)
+USERS = Step(
+    name="users",
+    kind="users",
+    listing=list_users,
+    key=_key,
+    upsert=lambda tenant, entries, at: users.users_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, parent, seen, at: users.users_mark_deleted(
+        tenant=tenant, seen_ids=seen, deleted_at=at
+    ),
+    children=(MEETINGS, WEBINARS, RECORDINGS),
+    mark_orphans=cascade_deletions,
+)
+#: What a full sync walks.
+ROOT = USERS

@@ -1,0 +1,79 @@
+"""django-q2 tasks of the sync. They take ids, return small summaries, and are safe to run twice:
+a second sync of a tenant that is already syncing finds it claimed and returns at once.
+
+- ``sync_tenant(tenant_id)``: one full sync of one tenant (``zoomadmin.sync.runs.tenant_sync``).
+- ``sync_all_tenants()``: the schedule's task; enqueues one ``sync_tenant`` per connected tenant,
+  so each runs in its own task and one tenant's failure never touches another's.
+
+Enqueue through :func:`enqueue_tenant_sync`, which waits for the surrounding transaction to
+commit (a worker must find the rows it is given).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from zoomadmin.models import Tenant
+from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.runs import tenant_sync
+
+logger = logging.getLogger(__name__)
+
+TASK_GROUP = "zoom-sync"
+
+
+def sync_tenant(tenant_id: int, trigger: str = "task") -> dict[str, Any]:
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return {"tenant": tenant_id, "status": "missing"}
+    run = tenant_sync(tenant=tenant, trigger=trigger)
+    if run is None:
+        return {"tenant": tenant_id, "status": "busy"}
+    return run_summary(run)
+
+
+def sync_all_tenants() -> list[int]:
+    """Enqueue a sync of every connected tenant not waiting for a daily-limit reset."""
+    now = timezone.now()
+    tenant_ids = []
+    for tenant in Tenant.objects.filter(status=Tenant.Status.CONNECTED):
+        latest = tenant.sync_runs.order_by("-started_at", "-pk").first()
+        if latest and latest.status == SyncRun.Status.PAUSED and latest.resets_at:
+            if latest.resets_at > now:
+                continue  # its resume is scheduled (zoomadmin.sync.schedule.schedule_resume)
+        enqueue_tenant_sync(tenant.pk, trigger="schedule")
+        tenant_ids.append(tenant.pk)
+    return tenant_ids
+
+
+def enqueue_tenant_sync(tenant_id: int, *, trigger: str = "task") -> None:
+    """Queue ``sync_tenant`` for the django-q2 cluster once the current transaction commits."""
+
+    def enqueue() -> None:
+        async_task(
+            "zoomadmin.sync.tasks.sync_tenant",
+            tenant_id,
+            trigger=trigger,
+            group=TASK_GROUP,
+            task_name=f"zoom-sync-tenant-{tenant_id}",
+        )
+
+    # robust: a broker error for one tenant must not stop the others being enqueued.
+    transaction.on_commit(enqueue, robust=True)
+
+
+def run_summary(run: SyncRun) -> dict[str, Any]:
+    return {
+        "tenant": run.tenant_id,
+        "run": run.pk,
+        "status": run.status,
+        "requests": run.requests,
+        "counts": run.counts,
+        "errors": run.error_count,
+        "message": run.message,
+    }

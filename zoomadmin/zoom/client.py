@@ -1,0 +1,784 @@
+"""ZoomClient: the one place that sends HTTP requests to Zoom's REST API v2.
+
+What it promises its callers:
+
+- **Errors** become typed exceptions (:mod:`zoomadmin.zoom.errors`) carrying Zoom's status, code,
+  message and field errors.
+- **Tokens**: every request carries ``Authorization: Bearer`` from a :class:`TokenProvider`. A 401
+  with code 124 (expired/invalid token) refreshes once through the provider and retries once;
+  a second 401 raises :class:`ZoomUnauthorized`. Nothing here logs or raises a token.
+- **Rate limits** (per Zoom account): before every attempt, retries included, the client waits for
+  a slot of the account's pacer. A daily-limit 429 (``X-RateLimit-Type: Daily-limit`` or the
+  per-user "daily rate limit (100)" of meeting creates/updates) raises :class:`ZoomDailyLimit` at
+  once. Other 429s wait ``Retry-After`` (seconds or a datetime) or a backoff and retry; a
+  ``Retry-After`` longer than ``max_retry_after`` raises :class:`ZoomRateLimited` at once, so a
+  worker is not parked for minutes.
+- **Faults**: 500/502/503/504, connection errors and timeouts are retried with exponential backoff
+  and full jitter, up to ``max_retries`` retries, then :class:`ZoomUnavailable`.
+
+  POST creates things, and a create retried after Zoom acted on it makes a duplicate. So a POST is
+  retried only when Zoom cannot have acted on it: a 429, a 502 or 503 (a gateway or an
+  overloaded front refused it), or a connection that could not be opened. A POST that met a 500,
+  a 504, a read timeout or a connection dropped after sending raises at once, telling that the
+  outcome is unknown. GET, PUT, PATCH and DELETE are idempotent at Zoom and are always retried
+  (a DELETE whose first attempt did succeed answers 404 on the retry).
+- **Paging**: :meth:`ZoomClient.paginate` follows ``next_page_token`` at the largest page size each
+  endpoint allows and yields items as pages arrive. An expired page token (15 minutes) raises
+  :class:`ZoomPageTokenExpired` so that the caller can restart the listing.
+- **Meeting ids**: UUIDs that start with ``/`` or contain ``//`` are double URL-encoded
+  (:func:`encode_meeting_id`), as Zoom requires.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+
+from zoomadmin.zoom.auth import TokenProvider
+from zoomadmin.zoom.errors import (
+    ZoomBadRequest,
+    ZoomConflict,
+    ZoomDailyLimit,
+    ZoomError,
+    ZoomForbidden,
+    ZoomNotFound,
+    ZoomPageTokenExpired,
+    ZoomRateLimited,
+    ZoomUnauthorized,
+    ZoomUnavailable,
+)
+from zoomadmin.zoom.pacing import Pacer
+
+logger = logging.getLogger(__name__)
+
+# Largest page_size per listing (Zoom's OpenAPI descriptions). GET /users publishes 2000, but
+# Zoom's own pagination guide and older docs say 300, which is known to work.
+PAGE_SIZE_DEFAULT = 300
+PAGE_SIZE_CHAT_CHANNELS = 1000
+PAGE_SIZE_CHAT_MESSAGES = 50
+# PUT .../registrants/status takes at most 30 registrants per call.
+REGISTRANT_STATUS_BATCH = 30
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# Statuses that prove Zoom did not act on a request, so even a POST may be sent again.
+POST_SAFE_RETRY_STATUSES = frozenset({429, 502, 503})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+TOKEN_ERROR_CODE = 124
+UNKNOWN_OUTCOME = "; Zoom may have acted on it, check before sending it again"
+VALIDATION_ERROR_CODE = 300
+
+ERROR_CLASSES: dict[int, type[ZoomError]] = {
+    400: ZoomBadRequest,
+    401: ZoomUnauthorized,
+    403: ZoomForbidden,
+    404: ZoomNotFound,
+    409: ZoomConflict,
+    429: ZoomRateLimited,
+}
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What Zoom answered, as is (the superuser "Raw request" page)."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any  # parsed JSON, else the text, else None
+    elapsed: float
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def encode_meeting_id(meeting_id: int | str) -> str:
+    """A meeting/webinar id or UUID as one path segment.
+
+    Zoom decodes path segments twice for UUIDs that start with "/" or contain "//", so those are
+    double URL-encoded; other UUIDs (which may hold "+", "/" or "=") are encoded once.
+    """
+    if isinstance(meeting_id, int):
+        return str(meeting_id)
+    once = quote(meeting_id, safe="")
+    if meeting_id.startswith("/") or "//" in meeting_id:
+        return quote(once, safe="")
+    return once
+
+
+def encode_user_id(user_id: str) -> str:
+    """A user id, email or ``me`` as one path segment."""
+    return quote(str(user_id), safe="@")
+
+
+def date_windows(start: date, end: date, *, days: int = 30) -> Iterator[tuple[date, date]]:
+    """Split ``start..end`` (both included) into windows of at most ``days`` days.
+
+    Recording listings accept at most one month per call; walk them window by window.
+    """
+    while start <= end:
+        stop = min(start + timedelta(days=days - 1), end)
+        yield start, stop
+        start = stop + timedelta(days=1)
+
+
+class ZoomClient:
+    """Zoom REST API v2 for one account (tenant). Safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token_provider: TokenProvider,
+        pacer: Pacer | None = None,
+        pacing_key: str = "",
+        rate_per_second: float | None = None,
+        timeout: float | tuple[float, float] = 30.0,
+        max_retries: int = 5,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        max_retry_after: float = 120.0,
+        session: requests.Session | None = None,
+        pool_size: int = 32,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token_provider = token_provider
+        self.pacer = pacer
+        self.pacing_key = pacing_key or self.base_url
+        self.rate_per_second = rate_per_second
+        # A float is the read timeout; connecting should never take that long.
+        self.timeout = timeout if isinstance(timeout, tuple) else (min(timeout, 10.0), timeout)
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.session = session or _build_session(pool_size, self.base_url)
+        self._count = 0
+        self._count_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ZoomClient(base_url={self.base_url!r}, pacing_key={self.pacing_key!r})"
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, every retry included."""
+        return self._count
+
+    # --- the HTTP core ---------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Send one API call (with its retries); the parsed JSON body, None for an empty one."""
+        response = self._send(method.upper(), path, params=params, json=json, retry=True)
+        return _parse_success(response, method=method.upper(), path=path)
+
+    def raw_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> RawResponse:
+        """Send one call and return Zoom's answer whatever its status.
+
+        Paced, and a 401 code 124 still refreshes the token once, but nothing else is retried:
+        the superuser sees what Zoom answered. Only a request that got no answer raises.
+        """
+        started = time.monotonic()
+        response = self._send(method.upper(), path, params=params, json=json, retry=False)
+        return RawResponse(
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=_parse_body(response),
+            elapsed=time.monotonic() - started,
+        )
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        items_key: str,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE_DEFAULT,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every item of a listing, page by page, following ``next_page_token``."""
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        query["page_size"] = page_size
+        while True:
+            page = self.request("GET", path, params=query) or {}
+            yield from page.get(items_key) or ()
+            token = page.get("next_page_token")
+            if not token:
+                return
+            query["next_page_token"] = token
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        retry: bool,
+    ) -> requests.Response:
+        token = self.token_provider.get_token()
+        refreshed = False
+        retries = self.max_retries if retry else 0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._attempt(method, path, token, params, json, attempt)
+            except requests.RequestException as exc:
+                cause = _describe_failure(exc)
+                resendable = _may_resend(method, never_sent=_never_sent(exc))
+                if resendable and attempt <= retries:
+                    self._wait_before_retry(method, path, attempt, cause, self._backoff(attempt))
+                    continue
+                if not resendable:
+                    cause += UNKNOWN_OUTCOME
+                raise ZoomUnavailable(cause, attempts=attempt, method=method, path=path) from None
+
+            if response.status_code < 400:
+                return response
+            body = _parse_body(response)
+            if _is_token_error(response.status_code, body) and not refreshed:
+                refreshed = True
+                fresh = self.token_provider.refresh(token)
+                if fresh != token:
+                    token = fresh
+                    attempt -= 1  # a refresh is not a fault and spends no retry
+                    continue
+            if not retry:
+                return response
+
+            error = self._error_for(response, body, method, path, attempt)
+            delay = self._retry_delay(error, method, attempt) if attempt <= retries else None
+            if delay is None:
+                raise error
+            self._wait_before_retry(method, path, attempt, str(response.status_code), delay)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        attempt: int,
+    ) -> requests.Response:
+        """One paced, counted HTTP request."""
+        self._pace()
+        with self._count_lock:
+            self._count += 1
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            outcome = _describe_failure(exc)
+            raise
+        else:
+            outcome = str(response.status_code)
+        finally:
+            elapsed = time.monotonic() - started
+            logger.debug(
+                "%s %s -> %s in %.3fs (attempt %d)", method, path, outcome, elapsed, attempt
+            )
+        return response
+
+    def _error_for(
+        self, response: requests.Response, body: Any, method: str, path: str, attempt: int
+    ) -> ZoomError:
+        status = response.status_code
+        if status == 429:
+            return self._rate_limit_error(response, body, method, path)
+        error = _error_from_response(status, body, method, path, response.reason)
+        if status not in RETRY_STATUSES:
+            return error
+        message = error.message
+        if not _may_resend(method, status=status):
+            message += UNKNOWN_OUTCOME
+        return ZoomUnavailable(
+            message, attempts=attempt, status=status, code=error.code, method=method, path=path
+        )
+
+    def _retry_delay(self, error: ZoomError, method: str, attempt: int) -> float | None:
+        """Seconds to wait before sending again, or None when a retry cannot help."""
+        if isinstance(error, ZoomDailyLimit):
+            return None
+        if isinstance(error, ZoomRateLimited):
+            if error.retry_after is None:
+                return self._backoff(attempt)
+            # Parking a worker for minutes helps nobody: the caller may defer the work instead.
+            return error.retry_after if error.retry_after <= self.max_retry_after else None
+        if isinstance(error, ZoomUnavailable) and _may_resend(method, status=error.status):
+            return self._backoff(attempt)
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: workers that failed together do not come back together.
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+    def _pace(self) -> None:
+        if self.pacer is not None and self.rate_per_second:
+            self.pacer.wait(self.pacing_key, self.rate_per_second)
+
+    def _wait_before_retry(
+        self, method: str, path: str, attempt: int, cause: str, delay: float
+    ) -> None:
+        logger.warning(
+            "Zoom %s %s failed (%s), retry %d of %d in %.2fs",
+            method,
+            path,
+            cause,
+            attempt,
+            self.max_retries,
+            delay,
+        )
+        time.sleep(delay)
+
+    def _rate_limit_error(
+        self, response: requests.Response, body: Any, method: str, path: str
+    ) -> ZoomRateLimited:
+        code, message = _code_and_message(body)
+        message = message or "Too many requests"
+        kwargs: dict[str, Any] = {"status": 429, "code": code, "method": method, "path": path}
+        retry_after, retry_at = _parse_retry_after(response.headers.get("Retry-After"))
+        limit_type = response.headers.get("X-RateLimit-Type", "")
+        if limit_type.lower() == "daily-limit" or "daily rate limit" in message.lower():
+            resets_at = retry_at or _next_utc_midnight()
+            return ZoomDailyLimit(message, resets_at=resets_at, retry_after=retry_after, **kwargs)
+        return ZoomRateLimited(message, retry_after=retry_after, **kwargs)
+
+    # --- users -----------------------------------------------------------------------------
+
+    def get_me(self) -> dict[str, Any]:
+        return self.request("GET", "/users/me")
+
+    def list_users(
+        self, *, status: str | None = None, role_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return self.paginate(
+            "/users", items_key="users", params={"status": status, "role_id": role_id}
+        )
+
+    def get_user(self, user_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/users/{encode_user_id(user_id)}")
+
+    def create_user(self, *, action: str, user_info: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", "/users", json={"action": action, "user_info": dict(user_info)})
+
+    def update_user(self, user_id: str, body: Mapping[str, Any]) -> None:
+        self.request("PATCH", f"/users/{encode_user_id(user_id)}", json=dict(body))
+
+    def delete_user(
+        self,
+        user_id: str,
+        *,
+        action: str = "disassociate",
+        transfer_email: str | None = None,
+        transfer_meeting: bool | None = None,
+        transfer_webinar: bool | None = None,
+        transfer_recording: bool | None = None,
+    ) -> None:
+        params = _query(
+            action=action,
+            transfer_email=transfer_email,
+            transfer_meeting=transfer_meeting,
+            transfer_webinar=transfer_webinar,
+            transfer_recording=transfer_recording,
+        )
+        self.request("DELETE", f"/users/{encode_user_id(user_id)}", params=params)
+
+    def update_user_status(self, user_id: str, action: str) -> None:
+        self.request("PUT", f"/users/{encode_user_id(user_id)}/status", json={"action": action})
+
+    # --- meetings --------------------------------------------------------------------------
+
+    def list_meetings(self, user_id: str, *, type: str | None = None) -> Iterator[dict[str, Any]]:
+        path = f"/users/{encode_user_id(user_id)}/meetings"
+        return self.paginate(path, items_key="meetings", params={"type": type})
+
+    def create_meeting(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/users/{encode_user_id(user_id)}/meetings", json=dict(body))
+
+    def get_meeting(
+        self, meeting_id: int | str, *, occurrence_id: str | None = None
+    ) -> dict[str, Any]:
+        path = f"/meetings/{encode_meeting_id(meeting_id)}"
+        return self.request("GET", path, params=_query(occurrence_id=occurrence_id))
+
+    def update_meeting(
+        self, meeting_id: int | str, body: Mapping[str, Any], *, occurrence_id: str | None = None
+    ) -> None:
+        path = f"/meetings/{encode_meeting_id(meeting_id)}"
+        self.request("PATCH", path, params=_query(occurrence_id=occurrence_id), json=dict(body))
+
+    def delete_meeting(
+        self,
+        meeting_id: int | str,
+        *,
+        occurrence_id: str | None = None,
+        schedule_for_reminder: bool | None = None,
+        cancel_meeting_reminder: bool | None = None,
+    ) -> None:
+        params = _query(
+            occurrence_id=occurrence_id,
+            schedule_for_reminder=schedule_for_reminder,
+            cancel_meeting_reminder=cancel_meeting_reminder,
+        )
+        self.request("DELETE", f"/meetings/{encode_meeting_id(meeting_id)}", params=params)
+
+    def update_meeting_status(self, meeting_id: int | str, action: str) -> None:
+        path = f"/meetings/{encode_meeting_id(meeting_id)}/status"
+        self.request("PUT", path, json={"action": action})
+
+    def get_meeting_invitation(self, meeting_id: int | str) -> dict[str, Any]:
+        return self.request("GET", f"/meetings/{encode_meeting_id(meeting_id)}/invitation")
+
+    # --- webinars --------------------------------------------------------------------------
+
+    def list_webinars(self, user_id: str, *, type: str | None = None) -> Iterator[dict[str, Any]]:
+        path = f"/users/{encode_user_id(user_id)}/webinars"
+        return self.paginate(path, items_key="webinars", params={"type": type})
+
+    def create_webinar(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/users/{encode_user_id(user_id)}/webinars", json=dict(body))
+
+    def get_webinar(
+        self, webinar_id: int | str, *, occurrence_id: str | None = None
+    ) -> dict[str, Any]:
+        path = f"/webinars/{encode_meeting_id(webinar_id)}"
+        return self.request("GET", path, params=_query(occurrence_id=occurrence_id))
+
+    def update_webinar(
+        self, webinar_id: int | str, body: Mapping[str, Any], *, occurrence_id: str | None = None
+    ) -> None:
+        path = f"/webinars/{encode_meeting_id(webinar_id)}"
+        self.request("PATCH", path, params=_query(occurrence_id=occurrence_id), json=dict(body))
+
+    def delete_webinar(
+        self,
+        webinar_id: int | str,
+        *,
+        occurrence_id: str | None = None,
+        cancel_webinar_reminder: bool | None = None,
+    ) -> None:
+        params = _query(
+            occurrence_id=occurrence_id, cancel_webinar_reminder=cancel_webinar_reminder
+        )
+        self.request("DELETE", f"/webinars/{encode_meeting_id(webinar_id)}", params=params)
+
+    # --- registrants -----------------------------------------------------------------------
+
+    def list_meeting_registrants(
+        self, meeting_id: int | str, *, status: str | None = None, occurrence_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return self._list_registrants("meetings", meeting_id, status, occurrence_id)
+
+    def add_meeting_registrant(
+        self, meeting_id: int | str, body: Mapping[str, Any], *, occurrence_ids: str | None = None
+    ) -> dict[str, Any]:
+        return self._add_registrant("meetings", meeting_id, body, occurrence_ids)
+
+    def update_meeting_registrant_status(
+        self,
+        meeting_id: int | str,
+        action: str,
+        registrants: Sequence[Mapping[str, Any]],
+        *,
+        occurrence_id: str | None = None,
+    ) -> None:
+        self._update_registrant_status("meetings", meeting_id, action, registrants, occurrence_id)
+
+    def list_webinar_registrants(
+        self, webinar_id: int | str, *, status: str | None = None, occurrence_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return self._list_registrants("webinars", webinar_id, status, occurrence_id)
+
+    def add_webinar_registrant(
+        self, webinar_id: int | str, body: Mapping[str, Any], *, occurrence_ids: str | None = None
+    ) -> dict[str, Any]:
+        return self._add_registrant("webinars", webinar_id, body, occurrence_ids)
+
+    def update_webinar_registrant_status(
+        self,
+        webinar_id: int | str,
+        action: str,
+        registrants: Sequence[Mapping[str, Any]],
+        *,
+        occurrence_id: str | None = None,
+    ) -> None:
+        self._update_registrant_status("webinars", webinar_id, action, registrants, occurrence_id)
+
+    def _list_registrants(
+        self, kind: str, object_id: int | str, status: str | None, occurrence_id: str | None
+    ) -> Iterator[dict[str, Any]]:
+        path = f"/{kind}/{encode_meeting_id(object_id)}/registrants"
+        params = {"status": status, "occurrence_id": occurrence_id}
+        return self.paginate(path, items_key="registrants", params=params)
+
+    def _add_registrant(
+        self,
+        kind: str,
+        object_id: int | str,
+        body: Mapping[str, Any],
+        occurrence_ids: str | None,
+    ) -> dict[str, Any]:
+        path = f"/{kind}/{encode_meeting_id(object_id)}/registrants"
+        params = _query(occurrence_ids=occurrence_ids)
+        return self.request("POST", path, params=params, json=dict(body))
+
+    def _update_registrant_status(
+        self,
+        kind: str,
+        object_id: int | str,
+        action: str,
+        registrants: Sequence[Mapping[str, Any]],
+        occurrence_id: str | None,
+    ) -> None:
+        path = f"/{kind}/{encode_meeting_id(object_id)}/registrants/status"
+        params = _query(occurrence_id=occurrence_id)
+        for start in range(0, len(registrants), REGISTRANT_STATUS_BATCH):
+            batch = [dict(r) for r in registrants[start : start + REGISTRANT_STATUS_BATCH]]
+            self.request("PUT", path, params=params, json={"action": action, "registrants": batch})
+
+    # --- recordings and participants -------------------------------------------------------
+
+    def get_meeting_recordings(self, meeting_id: int | str) -> dict[str, Any]:
+        return self.request("GET", f"/meetings/{encode_meeting_id(meeting_id)}/recordings")
+
+    def list_user_recordings(
+        self,
+        user_id: str,
+        *,
+        from_: date | str | None = None,
+        to: date | str | None = None,
+        trash: bool | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Recorded meetings of one user between two dates (at most one month apart)."""
+        path = f"/users/{encode_user_id(user_id)}/recordings"
+        params = _query(**{"from": _when(from_), "to": _when(to), "trash": trash})
+        return self.paginate(path, items_key="meetings", params=params)
+
+    def delete_meeting_recordings(self, meeting_id: int | str, *, action: str = "trash") -> None:
+        path = f"/meetings/{encode_meeting_id(meeting_id)}/recordings"
+        self.request("DELETE", path, params={"action": action})
+
+    def list_past_webinar_participants(self, webinar_id: int | str) -> Iterator[dict[str, Any]]:
+        path = f"/past_webinars/{encode_meeting_id(webinar_id)}/participants"
+        return self.paginate(path, items_key="participants")
+
+    # --- Zoom Phone and Team Chat (live views) ---------------------------------------------
+
+    def list_phone_recordings(
+        self, user_id: str, *, from_: date | str | None = None, to: date | str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        path = f"/phone/users/{encode_user_id(user_id)}/recordings"
+        params = _query(**{"from": _when(from_), "to": _when(to)})
+        return self.paginate(path, items_key="recordings", params=params)
+
+    def list_user_channels(self, user_id: str) -> Iterator[dict[str, Any]]:
+        path = f"/chat/users/{encode_user_id(user_id)}/channels"
+        return self.paginate(path, items_key="channels", page_size=PAGE_SIZE_CHAT_CHANNELS)
+
+    def list_user_chat_messages(
+        self,
+        user_id: str,
+        *,
+        to_contact: str | None = None,
+        to_channel: str | None = None,
+        date: date | str | None = None,
+        from_: datetime | date | str | None = None,
+        to: datetime | date | str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        if (to_contact is None) == (to_channel is None):
+            raise ValueError("give exactly one of to_contact and to_channel")
+        path = f"/chat/users/{encode_user_id(user_id)}/messages"
+        params = _query(
+            **{
+                "to_contact": to_contact,
+                "to_channel": to_channel,
+                "date": _when(date),
+                "from": _when(from_),
+                "to": _when(to),
+            }
+        )
+        return self.paginate(
+            path, items_key="messages", params=params, page_size=PAGE_SIZE_CHAT_MESSAGES
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _build_session(pool_size: int, base_url: str) -> requests.Session:
+    session = requests.Session()
+    # requests re-reads the proxy and CA-bundle variables of os.environ on every request (half
+    # of a request's CPU time in a sync); read them once, for the one host this client calls.
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+    # Many sync threads share one client; retries are ours (urllib3's would bypass the pacer).
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = "zoomadmin"
+    return session
+
+
+def _query(**params: Any) -> dict[str, Any]:
+    """Query parameters without the unset ones; booleans as Zoom spells them."""
+    return {
+        key: ("true" if value else "false") if isinstance(value, bool) else value
+        for key, value in params.items()
+        if value is not None
+    }
+
+
+def _when(value: datetime | date | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def _parse_body(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _parse_success(response: requests.Response, *, method: str, path: str) -> Any:
+    body = _parse_body(response)
+    if isinstance(body, str):
+        raise ZoomError(
+            f"the answer is not JSON ({response.headers.get('Content-Type', 'no content type')}); "
+            "is ZOOM_API_BASE_URL right?",
+            status=response.status_code,
+            method=method,
+            path=path,
+        )
+    return body
+
+
+def _code_and_message(body: Any) -> tuple[int | None, str]:
+    if isinstance(body, dict):
+        code = body.get("code")
+        try:
+            code = int(code) if code is not None else None
+        except (TypeError, ValueError):
+            code = None
+        return code, str(body.get("message") or "")
+    if isinstance(body, str):
+        return None, body.strip()[:200]
+    return None, ""
+
+
+def _error_from_response(status: int, body: Any, method: str, path: str, reason: str) -> ZoomError:
+    code, message = _code_and_message(body)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    kind = ERROR_CLASSES.get(status, ZoomError)
+    if status == 400 and code == VALIDATION_ERROR_CODE and "next page token" in message.lower():
+        kind = ZoomPageTokenExpired
+    return kind(
+        message or reason or "no message",
+        status=status,
+        code=code,
+        method=method,
+        path=path,
+        errors=errors if isinstance(errors, list) else (),
+    )
+
+
+def _may_resend(method: str, *, status: int | None = None, never_sent: bool = False) -> bool:
+    """Whether sending again cannot make Zoom act twice (see the module docstring)."""
+    return method in IDEMPOTENT_METHODS or never_sent or status in POST_SAFE_RETRY_STATUSES
+
+
+def _is_token_error(status: int, body: Any) -> bool:
+    """Zoom's "Invalid access token" / "Access token is expired" (code 124)."""
+    return status in (400, 401) and _code_and_message(body)[0] == TOKEN_ERROR_CODE
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the connection could not even be opened, so Zoom saw nothing."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _describe_failure(exc: requests.RequestException) -> str:
+    # requests' own messages quote the whole URL and pool internals; name the kind instead.
+    if isinstance(exc, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.ReadTimeout):
+        return "timed out waiting for the answer"
+    if _never_sent(exc):
+        return "could not connect"
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection was dropped"
+    return f"request failed ({type(exc).__name__})"
+
+
+def _parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]:
+    """``Retry-After`` as (seconds from now, moment): Zoom sends seconds or an ISO datetime."""
+    if not value:
+        return None, None
+    value = value.strip()
+    now = datetime.now(UTC)
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0), now + timedelta(seconds=max(seconds, 0.0))
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)  # the HTTP-date form
+        except (TypeError, ValueError):
+            return None, None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - now).total_seconds(), 0.0), moment.astimezone(UTC)
+
+
+def _next_utc_midnight() -> datetime:
+    today = datetime.now(UTC).date()
+    return datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
