@@ -267,3 +267,33 @@ def connect_url() -> str:
 
 # The sync's run log has its admin beside the sync engine; imported so that it registers.
 from zoomadmin.sync import admin as _sync_admin  # noqa: E402, F401
+
+
+class SuperuserOnlyMixin:
+    """django-q2's task pages show the arguments and results of every tenant's tasks."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self.has_module_permission(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and super().has_delete_permission(request, obj)
+
+
+def _restrict_to_superusers(app_label: str) -> None:
+    for model, model_admin in list(admin.site._registry.items()):
+        if model._meta.app_label == app_label:
+            base = type(model_admin)
+            admin.site.unregister(model)
+            admin.site.register(model, type(base.__name__, (SuperuserOnlyMixin, base), {}))
+
+
+_restrict_to_superusers("django_q")

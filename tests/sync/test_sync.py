@@ -12,7 +12,7 @@ import requests
 from tests.sync.conftest import present_ids, snapshot
 from zoomadmin.clients import client_for_tenant
 from zoomadmin.models import Tenant
-from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault
+from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault, seed_account
 from zoomadmin.sync import engine
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration, recording_windows
@@ -265,3 +265,45 @@ def test_an_access_token_expiring_mid_sync_is_renewed_and_the_sync_completes(ten
     assert sandbox.state.stats.requests_total > requests_before + 40
     assert sandbox.state.stats.tokens_issued["account_credentials"] > refreshes
     assert snapshot(tenant) == reference
+
+
+class ExpiringPageTokens(requests.Session):
+    """Lets the sandbox forget every page token before the first request that sends one to
+    ``path`` (Zoom's tokens live 15 minutes)."""
+
+    def __init__(self, sandbox: SandboxServer, path: str) -> None:
+        super().__init__()
+        self.sandbox, self.path, self.expired = sandbox, path, False
+
+    def request(self, method, url, *args, **kwargs):
+        params = kwargs.get("params") or {}
+        if not self.expired and url.endswith(self.path) and "next_page_token" in params:
+            self.expired = True
+            with self.sandbox.state.lock:
+                self.sandbox.state.cursors.clear()
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_user_listing_whose_page_token_expired_is_started_again(connect, sandbox, sync, settings):
+    settings.ZOOM_SYNC_RECORDINGS_MONTHS = 1
+    account = seed_account(
+        sandbox.state,
+        users=320,  # two pages of active users
+        meetings_per_user=0,
+        webinars_per_licensed_user=0,
+        inactive_ratio=0,
+        pending_ratio=0,
+        seed=5,
+    )
+    tenant = connect(account.id)
+    session = ExpiringPageTokens(sandbox, "/v2/users")
+
+    run = sync(tenant, client=_impatient_client(tenant, session=session))
+
+    assert session.expired
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert run.users_seen == run.users_done == 320
+    assert present_ids(tenant, LABELS["users"]) == set(account.users)
+    # Each user's listings ran once: the users listing restarted, the walk did not.
+    requests_by_route = sandbox.state.stats.requests_by_route
+    assert requests_by_route["GET /v2/users/{userId}/meetings"] == 320

@@ -62,6 +62,8 @@ logger = logging.getLogger(__name__)
 Item = dict[str, Any]
 # (parent item or None for the root, listed item)
 Entry = tuple[Item | None, Item]
+# (parent item or None for the root, keys of every item its complete listing contained)
+Listing = tuple[Item | None, set[str]]
 
 # Write a batch once this many rows wait, or once FLUSH_SECONDS passed since the last write.
 FLUSH_ROWS = 1000
@@ -108,17 +110,17 @@ class Step:
     ``listing(client, parent, as_of)`` yields every item under ``parent`` (``None`` for the
     root), calling as many Zoom listings as the kind needs (statuses, date windows); ``as_of``
     is when the run began. ``upsert(tenant, entries, as_of)`` writes a batch of ``(parent,
-    item)`` entries, the listings of several parents mixed. ``mark_deleted(tenant, parent,
-    seen_keys, as_of)`` marks what the parent's complete listing did not contain; ``key(item)``
-    is the Zoom id it compares. ``applies(parent)`` tells whether a parent can have such
-    children at all (a skipped listing marks nothing).
+    item)`` entries, the listings of several parents mixed. ``mark_deleted(tenant, listings,
+    as_of)`` takes ``(parent, seen keys)`` of complete listings and marks what each parent's
+    listing did not contain; ``key(item)`` gives those keys (Zoom ids). ``applies(parent)``
+    tells whether a parent can have such children at all (a skipped listing marks nothing).
     """
 
     name: str
     kind: str
     listing: Callable[[ZoomClient, Item | None, datetime], Iterable[Item]]
     upsert: Callable[[Any, Sequence[Entry], datetime], UpsertReport]
-    mark_deleted: Callable[[Any, Item | None, set[str], datetime], int]
+    mark_deleted: Callable[[Any, Sequence[Listing], datetime], int]
     key: Callable[[Item], str]
     applies: Callable[[Item], bool] = lambda parent: True
     children: tuple[Step, ...] = ()
@@ -354,12 +356,11 @@ class Walk:
                     counts["deleted"] += getattr(result, "deleted", 0)
         buffers.size = 0
         prunes, buffers.prunes = buffers.prunes, []
-        prunes.sort(key=lambda listed: self._order.index(listed.step))
-        for listed in prunes:
-            deleted = listed.step.mark_deleted(
-                self.tenant, listed.parent, listed.seen, self.synced_at
-            )
-            self._counts(listed.step.kind)["deleted"] += deleted
+        for step in self._order:
+            listings = [(p.parent, p.seen) for p in prunes if p.step is step]
+            if listings:
+                deleted = step.mark_deleted(self.tenant, listings, self.synced_at)
+                self._counts(step.kind)["deleted"] += deleted
         self._last_flush = time.monotonic()
 
     def _mark_orphans(self) -> None:

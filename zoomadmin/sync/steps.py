@@ -51,7 +51,7 @@ from meetings.models import (
 from users import services as users
 from users.models import ZoomUser
 from zoomadmin.models import Tenant
-from zoomadmin.sync.engine import Counts, Entry, Item, Step
+from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.sync.upsert import mark_deleted
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomNotFound
@@ -168,15 +168,59 @@ def upsert_recordings(tenant: Tenant, entries: Sequence[Entry], at: datetime) ->
     }
 
 
-def prune_recordings(tenant: Tenant, user: Item, seen: set[str], at: datetime) -> int:
-    first_day = _windows(at)[0][0]
-    return meetings.recordings_mark_deleted(
-        tenant=tenant,
-        seen_uuids=seen,
-        host_zoom_id=user["id"],
-        started_from=datetime.combine(first_day, time.min, tzinfo=UTC),
-        deleted_at=at,
+def _union(listings: Sequence[Listing]) -> set[str]:
+    return set().union(*(seen for _, seen in listings))
+
+
+def _hosts(listings: Sequence[Listing]) -> Q:
+    return Q(host_zoom_id__in=[user["id"] for user, _ in listings])
+
+
+def mark_deleted_by_host(model: type) -> Any:
+    """Deletion marking for what one host's listing holds (meetings, webinars), done for many
+    hosts in one statement. Zoom ids are unique in the account, so the union of the listings
+    is as good as each host's own: a meeting one host's listing lacks but another's contains
+    was handed over, not deleted."""
+
+    def mark(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
+        return mark_deleted(
+            model, tenant=tenant, scope=_hosts(listings), seen_keys=_union(listings), deleted_at=at
+        )
+
+    return mark
+
+
+def mark_deleted_recordings(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
+    # Only the listed days are judged; older recordings were not listed.
+    first_day = datetime.combine(_windows(at)[0][0], time.min, tzinfo=UTC)
+    scope = _hosts(listings) & Q(start_time__gte=first_day)
+    return mark_deleted(
+        CloudRecording, tenant=tenant, scope=scope, seen_keys=_union(listings), deleted_at=at
     )
+
+
+def mark_deleted_registrants(model: type, parent_model: type, parent_field: str) -> Any:
+    """Deletion marking for the registrants of many meetings (or webinars) in one statement;
+    a registrant is keyed by its parent and its id."""
+
+    def mark(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
+        parent_pks = dict(
+            parent_model.objects.filter(
+                tenant=tenant, zoom_id__in=[parent["id"] for parent, _ in listings]
+            ).values_list("zoom_id", "pk")
+        )
+        stored = [(parent_pks[p["id"]], seen) for p, seen in listings if p["id"] in parent_pks]
+        if not stored:
+            return 0
+        return mark_deleted(
+            model,
+            tenant=tenant,
+            scope=Q(**{f"{parent_field}__in": [pk for pk, _ in stored]}),
+            seen_keys={(pk, key) for pk, seen in stored for key in seen},
+            deleted_at=at,
+        )
+
+    return mark
 
 
 def _orphans(model: type, tenant: Tenant, scope: Q, at: datetime) -> int:
@@ -223,9 +267,7 @@ MEETING_REGISTRANTS = Step(
     upsert=lambda tenant, entries, at: meetings.meeting_registrants_upsert(
         tenant=tenant, entries=_children(entries), synced_at=at
     ),
-    mark_deleted=lambda tenant, meeting, seen, at: meetings.meeting_registrants_mark_deleted(
-        tenant=tenant, meeting_zoom_id=meeting["id"], seen_ids=seen, deleted_at=at
-    ),
+    mark_deleted=mark_deleted_registrants(MeetingRegistrant, Meeting, "meeting"),
 )
 WEBINAR_REGISTRANTS = Step(
     name="webinar registrants",
@@ -236,9 +278,7 @@ WEBINAR_REGISTRANTS = Step(
     upsert=lambda tenant, entries, at: meetings.webinar_registrants_upsert(
         tenant=tenant, entries=_children(entries), synced_at=at
     ),
-    mark_deleted=lambda tenant, webinar, seen, at: meetings.webinar_registrants_mark_deleted(
-        tenant=tenant, webinar_zoom_id=webinar["id"], seen_ids=seen, deleted_at=at
-    ),
+    mark_deleted=mark_deleted_registrants(WebinarRegistrant, Webinar, "webinar"),
 )
 MEETINGS = Step(
     name="meetings",
@@ -249,9 +289,7 @@ MEETINGS = Step(
     upsert=lambda tenant, entries, at: meetings.meetings_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    mark_deleted=lambda tenant, user, seen, at: meetings.meetings_mark_deleted(
-        tenant=tenant, seen_ids=seen, host_zoom_id=user["id"], deleted_at=at
-    ),
+    mark_deleted=mark_deleted_by_host(Meeting),
     children=(MEETING_REGISTRANTS,),
 )
 WEBINARS = Step(
@@ -263,9 +301,7 @@ WEBINARS = Step(
     upsert=lambda tenant, entries, at: meetings.webinars_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    mark_deleted=lambda tenant, user, seen, at: meetings.webinars_mark_deleted(
-        tenant=tenant, seen_ids=seen, host_zoom_id=user["id"], deleted_at=at
-    ),
+    mark_deleted=mark_deleted_by_host(Webinar),
     children=(WEBINAR_REGISTRANTS,),
 )
 RECORDINGS = Step(
@@ -275,7 +311,7 @@ RECORDINGS = Step(
     listing=list_recordings,
     key=lambda item: str(item["uuid"]),
     upsert=upsert_recordings,
-    mark_deleted=prune_recordings,
+    mark_deleted=mark_deleted_recordings,
 )
 USERS = Step(
     name="users",
@@ -285,8 +321,8 @@ USERS = Step(
     upsert=lambda tenant, entries, at: users.users_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    mark_deleted=lambda tenant, parent, seen, at: users.users_mark_deleted(
-        tenant=tenant, seen_ids=seen, deleted_at=at
+    mark_deleted=lambda tenant, listings, at: users.users_mark_deleted(
+        tenant=tenant, seen_ids=_union(listings), deleted_at=at
     ),
     children=(MEETINGS, WEBINARS, RECORDINGS),
     mark_orphans=cascade_deletions,
