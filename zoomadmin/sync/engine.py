@@ -234,8 +234,12 @@ class Walk:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=4 * self.concurrency + 4)
         self._stop = threading.Event()
         self._abandoned = threading.Event()  # the writing thread left; nobody reads the queue
-        self._credit = threading.Semaphore(1)  # the root listing may fetch one page ahead
-        self._credit_out = True
+        # The root listing fetches its next page once the writer has taken in the previous one
+        # and the pool is about to run out of work (see _wait_for_root_turn).
+        self._root_turn = threading.Condition()
+        self._root_pages_sent = 0
+        self._root_pages_taken = 0
+        self._root_hungry = True
         self._pending: list[Item] = []
         self._units: set[str] = set()  # root keys handed out (or with nothing to walk)
         self._in_flight = 0
@@ -297,15 +301,19 @@ class Walk:
             self._in_flight += 1
             executor.submit(self._subtree_unit, self._pending.pop())
         # Fetch the next root page while the pool still has work, so it never idles on it.
-        if self._root_running and not self._credit_out and len(self._pending) < self.concurrency:
-            self._credit_out = True
-            self._credit.release()
+        hungry = len(self._pending) < self.concurrency
+        if hungry != self._root_hungry:
+            with self._root_turn:
+                self._root_hungry = hungry
+                self._root_turn.notify_all()
 
     def _handle(self, message: Any) -> None:
         if isinstance(message, _Page):
             self._buffers.add(message)
             if message.step is self.root:
-                self._credit_out = False
+                with self._root_turn:
+                    self._root_pages_taken += 1
+                    self._root_turn.notify_all()
                 # A root listing started again (its page token expired) repeats what it sent.
                 new = [item for item in message.items if self.root.key(item) not in self._units]
                 self._units.update(self.root.key(item) for item in new)
@@ -426,7 +434,7 @@ class Walk:
 
     def _root_unit(self) -> None:
         try:
-            self._list(self.root, None, None, gate=self._wait_for_credit)
+            self._list(self.root, None, None, gate=self._wait_for_root_turn)
         except _Stopped:
             pass
         except BaseException as error:  # noqa: BLE001 - handed to the writing thread
@@ -473,6 +481,9 @@ class Walk:
                 listing = step.listing(self.client, parent, self.synced_at)
                 for page in self._pages(listing, gate):
                     self._put(_Page(step, parent, parent_key, page))
+                    if step is self.root:
+                        with self._root_turn:
+                            self._root_pages_sent += 1
                     seen.update(step.key(item) for item in page)
                     if step is not self.root and step.children:
                         parents.extend(
@@ -509,10 +520,18 @@ class Walk:
                 return
             yield page
 
-    def _wait_for_credit(self) -> None:
-        while not self._credit.acquire(timeout=POLL_SECONDS):
-            if self._stop.is_set():
-                raise _Stopped
+    def _wait_for_root_turn(self) -> None:
+        """Before each root page: wait until the writer took in the last one and wants more.
+
+        So at most one root page waits in memory, and the pool does not idle while the next
+        one is fetched. A listing started again just sends again: its pages are taken in (and
+        their items, already handed out, skipped) as fast as they come.
+        """
+        with self._root_turn:
+            while not (self._root_pages_taken == self._root_pages_sent and self._root_hungry):
+                if self._stop.is_set():
+                    raise _Stopped
+                self._root_turn.wait(timeout=POLL_SECONDS)
 
     def _done(self, message: _UnitDone) -> None:
         try:
