@@ -18,8 +18,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 
 from zoomadmin.models import Tenant, TenantAuditEntry, TenantMembership
 from zoomadmin.tenancy import TenantScopedAdmin, TenantScopedTabularInline
@@ -159,6 +161,8 @@ class TenantAdmin(TenantScopedAdmin):
 
     # --- connecting with a Server-to-Server OAuth app (the admin's "add" page) --------------
 
+    # Error reports (500 e-mails, loggers that render the request) would quote the POSTed secret.
+    @method_decorator(sensitive_post_parameters("client_secret"))
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:

@@ -177,6 +177,25 @@ def test_an_older_deletion_does_not_mark_a_newer_state(tenant, at):
     assert user_mark_deleted(tenant=tenant, zoom_id="u0", deleted_at=at(5)) == 0
 
 
+def test_a_newer_state_stored_while_a_listing_is_judged_is_not_marked(tenant, at, monkeypatch):
+    from zoomadmin.sync import upsert
+
+    users_upsert(tenant=tenant, items=listed_users(1), synced_at=at(0))
+    chunks = upsert._chunks
+
+    def event_arrives_between_select_and_update(items, size):
+        # A webhook's newer state, stored after mark_deleted chose its candidates.
+        monkeypatch.setattr(upsert, "_chunks", chunks)
+        users_upsert(tenant=tenant, items=listed_users(1, dept="New"), synced_at=at(10))
+        return chunks(items, size)
+
+    monkeypatch.setattr(upsert, "_chunks", event_arrives_between_select_and_update)
+    marked = users_mark_deleted(tenant=tenant, seen_ids=set(), deleted_at=at(5))
+
+    assert marked == 0
+    assert ZoomUser.objects.get().deleted_at is None
+
+
 def test_the_same_zoom_id_in_two_tenants_is_two_records(tenant, other_tenant, at):
     users_upsert(tenant=tenant, items=listed_users(2), synced_at=at(0))
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from django_q.models import Schedule
 
 from tests.sync.conftest import present_ids, snapshot
 from zoomadmin.clients import client_for_tenant
@@ -15,6 +16,7 @@ from zoomadmin.models import Tenant
 from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault, seed_account
 from zoomadmin.sync import engine
 from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.schedule import resume_schedule_name
 from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration, recording_windows
 from zoomadmin.sync.writes import count_rows_written
 from zoomadmin.tenants import tenant_delete_synced_data
@@ -205,6 +207,8 @@ def test_a_daily_limit_pauses_the_sync_and_a_later_run_completes_it(tenant, sand
     assert paused.resets_at is not None and paused.resets_at > paused.started_at
     assert "daily" in paused.message.lower()
     assert snapshot(tenant) != reference
+    resume = Schedule.objects.get(name=resume_schedule_name(tenant.pk))
+    assert resume.next_run >= paused.resets_at
 
     sandbox.config.update(daily_limit=0)  # the next UTC day
     resumed = sync(tenant)
@@ -307,3 +311,16 @@ def test_a_user_listing_whose_page_token_expired_is_started_again(connect, sandb
     # Each user's listings ran once: the users listing restarted, the walk did not.
     requests_by_route = sandbox.state.stats.requests_by_route
     assert requests_by_route["GET /v2/users/{userId}/meetings"] == 320
+
+
+def test_a_run_taken_over_by_another_worker_stops_writing(tenant, sync, monkeypatch):
+    monkeypatch.setattr(engine, "PROGRESS_SECONDS", 0)
+
+    def taken_over(run: SyncRun) -> None:
+        # What a worker that found this run stale does (zoomadmin.sync.runs.run_claim).
+        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.INTERRUPTED)
+
+    run = sync(tenant, on_progress=taken_over)
+
+    # Not overwritten with an outcome: the run that took over reports the tenant's sync.
+    assert run.status == SyncRun.Status.INTERRUPTED

@@ -171,3 +171,63 @@ def test_refused_server_to_server_credentials_change_nothing(client, zoom_accoun
     assert "Zoom refused these credentials" in html
     assert "a-wrong-secret-value" not in html
     assert not Tenant.objects.exists()
+
+
+def _error_report_of_the_failed_request(caplog) -> str:
+    from django.views.debug import ExceptionReporter
+
+    (record,) = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
+    return ExceptionReporter(record.request, *record.exc_info, is_email=True).get_traceback_text()
+
+
+def test_an_unexpected_error_while_connecting_reports_no_client_secret(
+    client, zoom_account, connector, monkeypatch, caplog
+):
+    def broken(**kwargs):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr("zoomadmin.admin.tenant_connect_server_to_server", broken)
+    client.force_login(connector)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("admin:zoomadmin_tenant_add"),
+        {
+            "account_id": zoom_account.id,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": "a-posted-secret-value",
+        },
+    )
+
+    assert response.status_code == 500
+    report = _error_report_of_the_failed_request(caplog)
+    assert "client_secret" in report  # the POST data is in the report, its value is not
+    assert "a-posted-secret-value" not in report
+
+
+def test_an_unexpected_error_while_saving_an_oauth_app_reports_no_secret(
+    client, superuser, monkeypatch, caplog
+):
+    from zoomadmin.oauth.admin import SocialAppAdmin
+
+    def broken(self, request, obj, form, change):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(SocialAppAdmin, "save_model", broken)
+    client.force_login(superuser)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("admin:socialaccount_socialapp_add"),
+        {
+            "provider": "zoom",
+            "name": "Zoom",
+            "client_id": "an-app",
+            "secret": "a-posted-app-secret",
+            "key": "",
+            "settings": "{}",
+            "sites": ["1"],
+        },
+    )
+
+    assert response.status_code == 500
+    report = _error_report_of_the_failed_request(caplog)
+    assert "a-posted-app-secret" not in report

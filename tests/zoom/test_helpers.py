@@ -30,6 +30,14 @@ def test_retry_after_is_read_as_seconds_or_as_a_datetime():
     assert _parse_retry_after(None) == (None, None)
 
 
+def test_a_retry_after_that_is_no_usable_number_gives_no_delay_instead_of_crashing():
+    assert _parse_retry_after("nan") == (None, None)
+    assert _parse_retry_after("inf") == (None, None)
+    assert _parse_retry_after("1e400") == (None, None)
+    seconds, moment = _parse_retry_after("1e15")
+    assert seconds == 1e15 and moment is None
+
+
 def test_date_windows_cover_the_range_in_steps_of_at_most_thirty_days():
     windows = list(date_windows(date(2026, 1, 1), date(2026, 3, 15)))
     assert windows[0] == (date(2026, 1, 1), date(2026, 1, 30))

@@ -14,7 +14,9 @@ from allauth.socialaccount.admin import SocialAppForm as BaseSocialAppForm
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 for model in (SocialToken, SocialAccount, SocialApp):
     if admin.site.is_registered(model):
@@ -42,6 +44,11 @@ class SocialAppForm(BaseSocialAppForm):
 @admin.register(SocialApp)
 class SocialAppAdmin(BaseSocialAppAdmin):
     form = SocialAppForm
+
+    # Error reports (500 e-mails, loggers that render the request) would quote the POSTed secret.
+    @method_decorator(sensitive_post_parameters("secret"))
+    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return super().changeform_view(request, *args, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_superuser

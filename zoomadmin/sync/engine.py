@@ -15,14 +15,15 @@ How it runs:
   large bulk statements, and requests keep flowing while rows are written: the wall time
   approaches ``requests ÷ rate limit`` rather than ``requests × latency``.
 - **Streaming.** The root listing is pulled one page at a time, only when the pool runs short
-  of work, and the queue is bounded: memory holds a few pages and the ids of the current
-  listings (to mark deletions), never an account.
+  of work, and the queue is bounded: memory holds a few pages, one batch of rows, and the ids
+  of the listings in progress (the root's ids too, to mark deleted users), never an account.
 - **Deletion marking** happens only for listings that finished: a listing that failed, or was
-  stopped, marks nothing.
+  stopped, marks nothing. A listing whose page token expired is started again.
 - **Stops.** A daily limit (``ZoomDailyLimit``), a refused authorization
-  (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk: the threads finish the request they
-  are in and stop; what was listed so far is still written. Any other Zoom error fails that one
-  listing (recorded in the run's errors) and the walk goes on.
+  (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk:
+  the threads finish the request they are in and stop; what was listed so far is still
+  written. Any other Zoom error fails that one listing (recorded in the run's errors) and the
+  walk goes on.
 - **Progress.** The run's counts, request count, errors and heartbeat are written at least every
   ``PROGRESS_SECONDS``. If another process declared this run stale and took over the tenant,
   the write finds no running row and the walk stops (:class:`RunTakenOver`).

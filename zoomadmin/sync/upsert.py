@@ -128,9 +128,10 @@ def mark_deleted(
     marked = 0
     now = timezone.now()
     for chunk in _chunks(gone, SELECT_BATCH_PARAMS):
-        marked += model._default_manager.filter(pk__in=chunk, deleted_at__isnull=True).update(
-            deleted_at=deleted_at, updated=now
-        )
+        # Checked again here: an event or sync may have stored a newer state since the SELECT.
+        marked += model._default_manager.filter(
+            pk__in=chunk, deleted_at__isnull=True, synced_at__lte=deleted_at
+        ).update(deleted_at=deleted_at, updated=now)
     return marked
 
 

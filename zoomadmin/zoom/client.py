@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import os
 import random
 import threading
@@ -766,7 +767,14 @@ def _parse_retry_after(value: str | None) -> tuple[float | None, datetime | None
     except ValueError:
         pass
     else:
-        return max(seconds, 0.0), now + timedelta(seconds=max(seconds, 0.0))
+        # float() also reads "nan" and "inf", which timedelta refuses: no usable delay.
+        if not math.isfinite(seconds):
+            return None, None
+        seconds = max(seconds, 0.0)
+        try:
+            return seconds, now + timedelta(seconds=seconds)
+        except OverflowError:  # beyond year 9999: far longer than anyone waits anyway
+            return seconds, None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
