@@ -101,3 +101,18 @@ def test_synced_data_models_are_found_generically():
         fields = {field.name for field in model._meta.get_fields()}
         assert {"tenant", "zoom_id"} <= fields
     assert Tenant not in synced_data_models()
+
+
+def test_allauths_own_connections_page_cannot_remove_a_tenants_zoom_user(
+    client, oauth_tenant, connector
+):
+    # Removing it there would skip the revoke at Zoom, the data deletion and the audit entry.
+    account = oauth_tenant.social_account
+    client.force_login(connector)
+
+    client.post(reverse("socialaccount_connections"), {"account": account.pk})
+
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+    assert SocialToken.objects.filter(account=account).exists()
+    oauth_tenant.refresh_from_db()
+    assert oauth_tenant.status == Tenant.Status.CONNECTED

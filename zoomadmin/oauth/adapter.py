@@ -29,6 +29,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.signals import social_account_added
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -71,6 +72,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             sociallogin.account.save(update_fields=["user"])
             sociallogin.user = user
         tenant_connect_oauth(social_account=sociallogin.account, user=user)
+
+    def validate_disconnect(self, account: SocialAccount, accounts: Any) -> None:
+        # Removing the Zoom connection on allauth's own page would skip the revoke at Zoom,
+        # the deletion of synced data and the audit entry.
+        if Tenant.objects.filter(social_account=account).exists():
+            raise ValidationError(
+                "This Zoom user connects a tenant: disconnect the tenant in the admin instead."
+            )
 
     def get_connect_redirect_url(self, request: HttpRequest, socialaccount: SocialAccount) -> str:
         tenant = Tenant.objects.filter(social_account=socialaccount).first()

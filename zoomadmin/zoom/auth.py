@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from zoomadmin.zoom.errors import (
     ZoomError,
@@ -94,6 +95,7 @@ class TokenResponse:
         )
 
 
+@sensitive_variables("client_secret", "refresh_token", "data")
 def exchange_refresh_token(
     *,
     oauth_base_url: str,
@@ -116,6 +118,7 @@ def exchange_refresh_token(
     return _token_response(data, path=TOKEN_PATH)
 
 
+@sensitive_variables("client_secret", "data")
 def request_account_credentials(
     *,
     oauth_base_url: str,
@@ -138,6 +141,7 @@ def request_account_credentials(
     return _token_response(data, path=TOKEN_PATH)
 
 
+@sensitive_variables("client_secret", "token")
 def revoke_token(
     *,
     oauth_base_url: str,
@@ -160,6 +164,7 @@ def revoke_token(
     )
 
 
+@sensitive_variables("client_secret", "form", "data")
 def _post_token_endpoint(
     *,
     oauth_base_url: str,
