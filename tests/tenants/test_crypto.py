@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from cryptography.fernet import Fernet
 from django.core.checks import run_checks
+from django.core.management import call_command
 from django.db import connection
 
 from tests.tenants.factories import make_tenant
@@ -94,3 +97,18 @@ def test_the_default_key_is_derived_from_the_secret_key(settings):
 def test_a_malformed_key_is_a_system_check_error(settings):
     settings.ZOOM_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert "zoomadmin.E003" in [error.id for error in run_checks()]
+
+
+def test_the_reencrypt_command_retires_the_old_key(db, django_user_model, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ZOOM_ENCRYPTION_KEYS = [old]
+    token = _social_token(django_user_model.objects.create(username="u"))
+    settings.ZOOM_ENCRYPTION_KEYS = [new, old]
+    out = StringIO()
+
+    call_command("zoom_reencrypt", stdout=out)
+
+    assert "Re-encrypted" in out.getvalue()
+    settings.ZOOM_ENCRYPTION_KEYS = [new]
+    (raw,) = _raw("socialaccount_socialtoken", "token", token.pk)
+    assert crypto.decrypt(raw) == ACCESS
