@@ -29,6 +29,7 @@ from zoomadmin.clients import client_for_tenant
 from zoomadmin.models import Tenant
 from zoomadmin.sync.engine import RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.steps import ROOT
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
 
@@ -82,8 +83,6 @@ def tenant_sync(
         # ends the run at once, and the threads start with a cached token instead of each
         # reading it from the database.
         client.token_provider.get_token()
-        from zoomadmin.sync.steps import ROOT
-
         result = Walk(
             tenant=tenant,
             client=client,
