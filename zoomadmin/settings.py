@@ -149,6 +149,8 @@ ZOOM_RATE_LIMIT_PER_SECOND = float(os.environ.get("ZOOM_RATE_LIMIT_PER_SECOND", 
 ZOOM_HTTP_TIMEOUT_SECONDS = float(os.environ.get("ZOOM_HTTP_TIMEOUT_SECONDS", "30"))
 ZOOM_SYNC_RECORDINGS_MONTHS = int(os.environ.get("ZOOM_SYNC_RECORDINGS_MONTHS", "6"))
 ZOOM_SYNC_CONCURRENCY = int(os.environ.get("ZOOM_SYNC_CONCURRENCY", "8"))
+# A running sync that has not written its heartbeat for this long belongs to a dead worker.
+ZOOM_SYNC_STALE_SECONDS = int(os.environ.get("ZOOM_SYNC_STALE_SECONDS", "300"))
 # Fernet keys (comma-separated, newest first) for tokens and secrets at rest; the default is
 # derived from SECRET_KEY so development needs nothing.
 ZOOM_ENCRYPTION_KEYS = env_list("ZOOM_ENCRYPTION_KEYS", "")

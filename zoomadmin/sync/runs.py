@@ -35,12 +35,9 @@ from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
 
 logger = logging.getLogger(__name__)
 
-# The writing thread heartbeats every second; minutes of silence mean the worker is gone.
-DEFAULT_STALE_SECONDS = 300
-
-
 def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "ZOOM_SYNC_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    # The writing thread heartbeats every second; minutes of silence mean the worker is gone.
+    return timedelta(seconds=settings.ZOOM_SYNC_STALE_SECONDS)
 
 
 def run_claim(*, tenant: Tenant, trigger: str = "") -> SyncRun | None:
