@@ -35,6 +35,7 @@ from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
 
 logger = logging.getLogger(__name__)
 
+
 def stale_after() -> timedelta:
     # The writing thread heartbeats every second; minutes of silence mean the worker is gone.
     return timedelta(seconds=settings.ZOOM_SYNC_STALE_SECONDS)
