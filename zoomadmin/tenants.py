@@ -72,16 +72,12 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
             SocialToken.objects.filter(account=social_account).exclude(pk=newest.pk).delete()
         ServerToServerCredential.objects.filter(tenant=tenant).delete()
         tenant.social_account = social_account
-        tenant.connection = Tenant.Connection.OAUTH
-        tenant.status = Status.CONNECTED
-        tenant.status_reason = ""
-        tenant.name = tenant.name or _account_name(profile, account_id)
-        tenant.save()
-        TenantMembership.objects.get_or_create(tenant=tenant, user=user)
-        _audit(
+        _mark_connected(
             tenant,
-            Action.CONNECTED if created else Action.RECONNECTED,
+            connection=Tenant.Connection.OAUTH,
+            name=tenant.name or _account_name(profile, account_id),
             user=user,
+            created=created,
             details={"connection": "oauth", "zoom_user_id": str(profile.get("id", ""))},
         )
     logger.info("Connected Zoom account %s over OAuth (tenant %s)", account_id, tenant.pk)
@@ -116,16 +112,12 @@ def tenant_connect_server_to_server(
                 "expires_at": timezone.now() + timedelta(seconds=response.expires_in),
             },
         )
-        tenant.connection = Tenant.Connection.SERVER_TO_SERVER
-        tenant.status = Status.CONNECTED
-        tenant.status_reason = ""
-        tenant.name = name or tenant.name or account_id
-        tenant.save()
-        TenantMembership.objects.get_or_create(tenant=tenant, user=user)
-        _audit(
+        _mark_connected(
             tenant,
-            Action.CONNECTED if created else Action.RECONNECTED,
+            connection=Tenant.Connection.SERVER_TO_SERVER,
+            name=name or tenant.name or account_id,
             user=user,
+            created=created,
             details={"connection": "s2s", "client_id": client_id},
         )
     logger.info("Connected Zoom account %s with Server-to-Server OAuth", account_id)
@@ -287,6 +279,19 @@ def _revoke(tenant: Tenant) -> bool:
         )
         return False
     return True
+
+
+def _mark_connected(
+    tenant: Tenant, *, connection: str, name: str, user: Any, created: bool, details: dict
+) -> None:
+    """The end of every connect: connected, named, ``user`` a member, audited."""
+    tenant.connection = connection
+    tenant.status = Status.CONNECTED
+    tenant.status_reason = ""
+    tenant.name = name
+    tenant.save()
+    TenantMembership.objects.get_or_create(tenant=tenant, user=user)
+    _audit(tenant, Action.CONNECTED if created else Action.RECONNECTED, user=user, details=details)
 
 
 def _audit(

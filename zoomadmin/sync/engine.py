@@ -434,19 +434,16 @@ class Walk:
     # --- the listing threads ---------------------------------------------------------------
 
     def _root_unit(self) -> None:
-        try:
-            self._list(self.root, None, None, gate=self._wait_for_root_turn)
-        except _Stopped:
-            pass
-        except BaseException as error:  # noqa: BLE001 - handed to the writing thread
-            self._put(_Fatal(error))
-        finally:
-            connections.close_all()
-            self._done(_UnitDone(root=True))
+        self._run_unit(
+            lambda: self._list(self.root, None, None, gate=self._wait_for_root_turn), root=True
+        )
 
     def _subtree_unit(self, item: Item) -> None:
+        self._run_unit(lambda: self._walk_children(self.root, item))
+
+    def _run_unit(self, work: Callable[[], None], *, root: bool = False) -> None:
         try:
-            self._walk_children(self.root, item)
+            work()
         except _Stopped:
             pass
         except BaseException as error:  # noqa: BLE001 - handed to the writing thread
@@ -454,7 +451,7 @@ class Walk:
         finally:
             # A token refresh may have opened a connection in this thread.
             connections.close_all()
-            self._done(_UnitDone())
+            self._done(_UnitDone(root=root))
 
     def _walk_children(self, step: Step, parent: Item) -> None:
         parent_key = step.key(parent)
