@@ -83,13 +83,13 @@ def api_minimum(account, months: int) -> dict[str, int]:
         can_host,
         can_host_webinars,
         has_registration,
-        recording_windows,
     )
+    from zoomadmin.zoom.client import month_windows
 
     def pages(n: int) -> int:
         return max(1, -(-n // PAGE))
 
-    windows = recording_windows(datetime.now(UTC).date(), months)
+    windows = month_windows(datetime.now(UTC).date(), months)
     need: Counter = Counter()
     users = list(account.users.values())
     for status in ("active", "inactive", "pending"):
@@ -183,7 +183,10 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
 
     from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from zoomadmin.sync.runs import tenant_sync
-    from zoomadmin.tenants import tenant_connect_server_to_server, tenant_delete_synced_data
+    from zoomadmin.tenants.services import (
+        tenant_connect_server_to_server,
+        tenant_delete_synced_data,
+    )
 
     settings.ZOOM_API_BASE_URL = info["api"]
     settings.ZOOM_OAUTH_BASE_URL = info["url"]
@@ -228,7 +231,7 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
 
 
 def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
-    from zoomadmin.sync.writes import count_rows_written
+    from tests.writes import count_rows_written
 
     # 1 + 3: unpaced, fresh (the sandbox starts with no latency and no limit).
     run, seconds = sync(args.users, rate=1_000_000)

@@ -14,7 +14,7 @@ from meetings.models import (
     WebinarParticipant,
     WebinarRegistrant,
 )
-from zoomadmin.records_admin import InZoomFilter, ZoomRecordAdmin, ZoomRecordInline
+from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin, ZoomRecordInline
 
 SCHEDULED_FIELDS = [
     "zoom_id",

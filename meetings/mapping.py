@@ -1,7 +1,7 @@
 """Zoom's Meetings-API JSON → model fields of ``meetings.models``. Pure: no I/O, no ORM.
 
 One function per object kind, each reading the object as "get", list and webhook payloads carry
-it; a field is in the result only when its key is in the payload (``zoomadmin.payloads``).
+it; a field is in the result only when its key is in the payload (``zoomadmin.records.payloads``).
 Enumerations keep Zoom's values. Foreign keys (host, parent meeting/webinar/recording) are
 resolved by ``meetings.services``, not here.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoomadmin.payloads import boolean, integer, present, text, timestamp, without
+from zoomadmin.records.payloads import boolean, integer, present, text, timestamp, without
 
 UNSTORED_MEETING_KEYS = ("start_url",)
 UNSTORED_RECORDING_KEYS = ("download_access_token",)

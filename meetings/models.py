@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from django.db import models
 
-from zoomadmin.records import ZoomRecord
+from zoomadmin.records.models import ZoomRecord
 
 
 class ApprovalType(models.IntegerChoices):

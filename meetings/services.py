@@ -2,7 +2,7 @@
 local mirror (used by the sync, webhooks and admin actions).
 
 Every ``*_upsert`` takes objects as Zoom returns them and writes only what changed
-(``zoomadmin.sync.upsert``); hosts and parents are resolved to foreign keys in one query per
+(``zoomadmin.records.upsert``); hosts and parents are resolved to foreign keys in one query per
 batch. Children come as ``(parent Zoom id, item)`` entries, so one call can carry the listings
 of many parents; an entry whose parent is not stored is skipped (parents are written first).
 Every ``*_mark_deleted`` marks what a complete listing of one scope did not contain; its
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from meetings.mapping import (
@@ -39,9 +39,9 @@ from meetings.models import (
     WebinarRegistrant,
 )
 from users.models import ZoomUser
-from zoomadmin.models import Tenant
-from zoomadmin.records import ZoomRecord
-from zoomadmin.sync.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.records.models import ZoomRecord
+from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -72,21 +72,27 @@ def meetings_mark_deleted(
     *,
     tenant: Tenant,
     seen_ids: Collection[int | str],
-    host_zoom_id: str | None = None,
+    host_zoom_ids: Collection[str] | None = None,
     deleted_at: datetime | None = None,
 ) -> int:
-    """Mark the meetings (of one host, when given) that a complete listing did not contain."""
-    return _mark(Meeting, tenant, _host_scope(host_zoom_id), seen_ids, deleted_at)
+    """Mark the meetings of ``host_zoom_ids`` (every host when None) that complete listings of
+    those hosts (``seen_ids``, their union) did not contain.
+
+    Zoom ids are unique in the account, so the union judges each host as well as its own
+    listing would: a meeting one host's listing lacks but another's holds was handed over.
+    """
+    return _mark(Meeting, tenant, _hosts_scope(host_zoom_ids), seen_ids, deleted_at)
 
 
 def webinars_mark_deleted(
     *,
     tenant: Tenant,
     seen_ids: Collection[int | str],
-    host_zoom_id: str | None = None,
+    host_zoom_ids: Collection[str] | None = None,
     deleted_at: datetime | None = None,
 ) -> int:
-    return _mark(Webinar, tenant, _host_scope(host_zoom_id), seen_ids, deleted_at)
+    """As ``meetings_mark_deleted``, for webinars."""
+    return _mark(Webinar, tenant, _hosts_scope(host_zoom_ids), seen_ids, deleted_at)
 
 
 def meeting_mark_deleted(
@@ -128,26 +134,22 @@ def webinar_registrants_upsert(
 def meeting_registrants_mark_deleted(
     *,
     tenant: Tenant,
-    meeting_zoom_id: int | str,
-    seen_ids: Collection[str],
+    listings: Mapping[int | str, Collection[str]],
     deleted_at: datetime | None = None,
 ) -> int:
-    """Mark the registrants of one meeting that its complete listing (every status) lacked."""
-    return _mark_children(
-        MeetingRegistrant, Meeting, "meeting_id", tenant, meeting_zoom_id, seen_ids, deleted_at
-    )
+    """Mark, for each meeting of ``listings`` (meeting Zoom id -> the registrant ids its complete
+    listing held, every status), the registrants that listing lacked."""
+    return _mark_children(MeetingRegistrant, Meeting, "meeting_id", tenant, listings, deleted_at)
 
 
 def webinar_registrants_mark_deleted(
     *,
     tenant: Tenant,
-    webinar_zoom_id: int | str,
-    seen_ids: Collection[str],
+    listings: Mapping[int | str, Collection[str]],
     deleted_at: datetime | None = None,
 ) -> int:
-    return _mark_children(
-        WebinarRegistrant, Webinar, "webinar_id", tenant, webinar_zoom_id, seen_ids, deleted_at
-    )
+    """As ``meeting_registrants_mark_deleted``, for webinars."""
+    return _mark_children(WebinarRegistrant, Webinar, "webinar_id", tenant, listings, deleted_at)
 
 
 # --- past webinar participants -------------------------------------------------------------
@@ -164,14 +166,11 @@ def webinar_participants_upsert(
 def webinar_participants_mark_deleted(
     *,
     tenant: Tenant,
-    webinar_zoom_id: int | str,
-    seen_keys: Collection[str],
+    listings: Mapping[int | str, Collection[str]],
     deleted_at: datetime | None = None,
 ) -> int:
-    """``seen_keys`` are ``meetings.mapping.participant_key`` values of the listing."""
-    return _mark_children(
-        WebinarParticipant, Webinar, "webinar_id", tenant, webinar_zoom_id, seen_keys, deleted_at
-    )
+    """Per webinar Zoom id, the ``meetings.mapping.participant_key`` values of its listing."""
+    return _mark_children(WebinarParticipant, Webinar, "webinar_id", tenant, listings, deleted_at)
 
 
 # --- cloud recordings ----------------------------------------------------------------------
@@ -234,14 +233,14 @@ def recordings_mark_deleted(
     *,
     tenant: Tenant,
     seen_uuids: Collection[str],
-    host_zoom_id: str | None = None,
+    host_zoom_ids: Collection[str] | None = None,
     started_from: datetime | None = None,
     started_before: datetime | None = None,
     deleted_at: datetime | None = None,
 ) -> int:
-    """Mark the recordings of a scope (a host, a start-time window) that a complete listing
-    did not contain; Zoom lists recordings by date range, so only that range is judged."""
-    scope = _host_scope(host_zoom_id)
+    """Mark the recordings of a scope (hosts, a start-time window) that complete listings did
+    not contain; Zoom lists recordings by date range, so only that range is judged."""
+    scope = _hosts_scope(host_zoom_ids)
     if started_from is not None:
         scope &= Q(start_time__gte=started_from)
     if started_before is not None:
@@ -251,6 +250,30 @@ def recordings_mark_deleted(
 
 def recording_mark_deleted(*, tenant: Tenant, uuid: str, deleted_at: datetime | None = None) -> int:
     return _mark(CloudRecording, tenant, {"zoom_id": uuid}, (), deleted_at)
+
+
+def meetings_mark_orphans(*, tenant: Tenant, deleted_at: datetime) -> dict[str, int]:
+    """Mark deleted what went with its parent: the meetings, webinars and recordings of deleted
+    users (Zoom deletes them with the user, or they left the account), then the registrants of
+    deleted meetings and webinars and the files of deleted recordings. Meetings handed to
+    another user were listed under their new host, so they are not a deleted host's any more."""
+    deleted_users = ZoomUser.objects.filter(tenant=tenant, deleted_at__isnull=False)
+    hosts = Q(host_zoom_id__in=Subquery(deleted_users.values("zoom_id")))
+    counts = {
+        "meetings": _mark(Meeting, tenant, hosts, (), deleted_at),
+        "webinars": _mark(Webinar, tenant, hosts, (), deleted_at),
+        "recordings": _mark(CloudRecording, tenant, hosts, (), deleted_at),
+    }
+    counts["meeting registrants"] = _mark(
+        MeetingRegistrant, tenant, Q(meeting__deleted_at__isnull=False), (), deleted_at
+    )
+    counts["webinar registrants"] = _mark(
+        WebinarRegistrant, tenant, Q(webinar__deleted_at__isnull=False), (), deleted_at
+    )
+    counts["recording files"] = _mark(
+        RecordingFile, tenant, Q(recording__deleted_at__isnull=False), (), deleted_at
+    )
+    return counts
 
 
 # --- internals -----------------------------------------------------------------------------
@@ -311,16 +334,22 @@ def _mark_children(
     parent_model: type[ZoomRecord],
     parent_attname: str,
     tenant: Tenant,
-    parent_zoom_id: int | str,
-    seen_ids: Collection[str],
+    listings: Mapping[int | str, Collection[str]],
     deleted_at: datetime | None,
 ) -> int:
-    parent_id = int(parent_zoom_id)
-    parent_pk = _pks_by_zoom_id(parent_model, tenant, {parent_id}).get(parent_id)
-    if parent_pk is None:
+    """One statement for the children of many parents; a child is keyed by its parent and id."""
+    seen_by_parent = {int(parent_id): seen for parent_id, seen in listings.items()}
+    parent_pks = _pks_by_zoom_id(parent_model, tenant, seen_by_parent.keys())
+    if not parent_pks:
         return 0
-    seen = {(parent_pk, zoom_id) for zoom_id in seen_ids}
-    return _mark(model, tenant, {parent_attname: parent_pk}, seen, deleted_at)
+    seen = {
+        (parent_pks[parent_id], zoom_id)
+        for parent_id, ids in seen_by_parent.items()
+        if parent_id in parent_pks
+        for zoom_id in ids
+    }
+    scope = Q(**{f"{parent_attname}__in": list(parent_pks.values())})
+    return _mark(model, tenant, scope, seen, deleted_at)
 
 
 def _mark(
@@ -339,8 +368,8 @@ def _mark(
     )
 
 
-def _host_scope(host_zoom_id: str | None) -> Q:
-    return Q(host_zoom_id=host_zoom_id) if host_zoom_id is not None else Q()
+def _hosts_scope(host_zoom_ids: Collection[str] | None) -> Q:
+    return Q(host_zoom_id__in=list(host_zoom_ids)) if host_zoom_ids is not None else Q()
 
 
 def _pks_by_zoom_id(

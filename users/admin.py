@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from users.models import ZoomUser
-from zoomadmin.records_admin import InZoomFilter, ZoomRecordAdmin
+from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin
 
 
 @admin.register(ZoomUser)

@@ -2,14 +2,14 @@
 
 Reads the user object of ``GET /users/{userId}``, an item of ``GET /users`` (fewer fields:
 no ``role_name``; no ``id`` for pending users) and the ``object`` of the ``user.*`` webhooks.
-A field is in the result only when its key is in the payload (``zoomadmin.payloads``).
+A field is in the result only when its key is in the payload (``zoomadmin.records.payloads``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from zoomadmin.payloads import first, integer, present, text, timestamp
+from zoomadmin.records.payloads import first, integer, present, text, timestamp
 
 
 def user_key(data: dict[str, Any]) -> str:

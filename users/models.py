@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from zoomadmin.records import ZoomRecord
+from zoomadmin.records.models import ZoomRecord
 
 
 class ZoomUser(ZoomRecord):

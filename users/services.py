@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from users.mapping import zoom_user_to_fields
 from users.models import ZoomUser
-from zoomadmin.models import Tenant
-from zoomadmin.sync.upsert import UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.tenants.models import Tenant
 
 
 def users_upsert(

@@ -16,13 +16,14 @@ from django.contrib.admin.sites import AdminSite, all_sites
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from zoomadmin.tenants.crypto import validate_keys
+from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedMixin, is_tenant_data
+
 
 @checks.register(checks.Tags.admin)
 def check_admins_are_tenant_scoped(
     app_configs: Any = None, *, sites: Iterable[AdminSite] | None = None, **kwargs: Any
 ) -> list[checks.Error]:
-    from zoomadmin.tenancy import TenantScopedAdmin, TenantScopedMixin, is_tenant_data
-
     errors = []
     for site in all_sites if sites is None else sites:
         for model, model_admin in site._registry.items():
@@ -32,7 +33,7 @@ def check_admins_are_tenant_scoped(
                         checks.Error(
                             f"The inline {inline.__qualname__} of {model._meta.label} shows "
                             f"tenant data ({inline.model._meta.label}) without tenant scoping.",
-                            hint="Derive it from zoomadmin.tenancy.TenantScopedTabularInline "
+                            hint="Derive it from zoomadmin.tenants.scoping.TenantScopedTabularInline "
                             "or TenantScopedStackedInline.",
                             obj=type(model_admin),
                             id="zoomadmin.E002",
@@ -43,7 +44,7 @@ def check_admins_are_tenant_scoped(
                     checks.Error(
                         f"The admin of {model._meta.label} ({type(model_admin).__qualname__}, "
                         f"site {site.name!r}) shows tenant data without tenant scoping.",
-                        hint="Derive it from zoomadmin.tenancy.TenantScopedAdmin.",
+                        hint="Derive it from zoomadmin.tenants.scoping.TenantScopedAdmin.",
                         obj=type(model_admin),
                         id="zoomadmin.E001",
                     )
@@ -53,8 +54,6 @@ def check_admins_are_tenant_scoped(
 
 @checks.register(checks.Tags.security)
 def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.Error]:
-    from zoomadmin.crypto import validate_keys
-
     try:
         validate_keys()
     except ImproperlyConfigured as error:

@@ -49,10 +49,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    # Our subclass of allauth's Zoom provider (same id "zoom"), URLs from settings.
-    "zoomadmin.oauth",
     "django_q",
+    # The project (checks, commands) and its parts. Tenants come after allauth and django_q: its
+    # admin replaces theirs, and it holds our subclass of allauth's Zoom provider (id "zoom").
     "zoomadmin",
+    "zoomadmin.tenants",
+    "zoomadmin.sync",
     "users",
     "meetings",
     "webhooks",
@@ -157,9 +159,9 @@ ZOOM_ENCRYPTION_KEYS = env_list("ZOOM_ENCRYPTION_KEYS", "")
 
 # --- django-allauth ---
 SOCIALACCOUNT_STORE_TOKENS = True
-SOCIALACCOUNT_ADAPTER = "zoomadmin.oauth.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "zoomadmin.tenants.adapter.SocialAccountAdapter"
 # Nobody signs up or signs in through /accounts/: Zoom only connects tenants.
-ACCOUNT_ADAPTER = "zoomadmin.oauth.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "zoomadmin.tenants.adapter.AccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_PROVIDERS: dict = {"zoom": {"SCOPE": []}}

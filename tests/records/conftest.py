@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from zoomadmin.models import Tenant
+from zoomadmin.tenants.models import Tenant
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zoom"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

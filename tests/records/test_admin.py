@@ -17,7 +17,7 @@ from meetings.services import (
 )
 from tests.records.conftest import zoom_example
 from users.services import users_upsert
-from zoomadmin.records import ZoomRecord
+from zoomadmin.records.models import ZoomRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from meetings.mapping import (
 )
 from tests.records.conftest import zoom_example
 from users.mapping import user_key, zoom_user_to_fields
-from zoomadmin.payloads import parse_timestamp
+from zoomadmin.records.payloads import parse_timestamp
 
 
 def test_a_user_maps_to_its_typed_columns_and_keeps_the_whole_json():

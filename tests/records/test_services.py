@@ -80,7 +80,7 @@ def test_meetings_are_marked_deleted_per_host_and_seen_ids_may_be_text(tenant, a
     meetings_upsert(tenant=tenant, items=items, synced_at=at(0))
 
     marked = meetings_mark_deleted(
-        tenant=tenant, host_zoom_id=HOST, seen_ids={"1"}, deleted_at=at(1)
+        tenant=tenant, host_zoom_ids=[HOST], seen_ids={"1"}, deleted_at=at(1)
     )
 
     assert marked == 1
@@ -110,9 +110,7 @@ def test_registrants_a_meeting_no_longer_lists_are_marked_deleted_in_that_meetin
     entries = [(1, registrant), (1, {**registrant, "id": "r2"}), (2, registrant)]
     meeting_registrants_upsert(tenant=tenant, entries=entries, synced_at=at(0))
 
-    marked = meeting_registrants_mark_deleted(
-        tenant=tenant, meeting_zoom_id=1, seen_ids={"r2"}, deleted_at=at(1)
-    )
+    marked = meeting_registrants_mark_deleted(tenant=tenant, listings={1: {"r2"}}, deleted_at=at(1))
 
     assert marked == 1
     gone = MeetingRegistrant.objects.get(deleted_at__isnull=False)
@@ -206,7 +204,7 @@ def test_recordings_are_judged_only_inside_the_listed_window(tenant, at):
     marked = recordings_mark_deleted(
         tenant=tenant,
         seen_uuids={"kept"},
-        host_zoom_id=HOST,
+        host_zoom_ids=[HOST],
         started_from=datetime(2026, 2, 1, tzinfo=UTC),
         deleted_at=at(1),
     )

@@ -1,4 +1,4 @@
-"""The generic bulk upsert and deletion marking (zoomadmin.sync.upsert), through Zoom users."""
+"""The generic bulk upsert and deletion marking (zoomadmin.records.upsert), through Zoom users."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.records.conftest import zoom_example
 from users.mapping import zoom_user_to_fields
 from users.models import ZoomUser
 from users.services import user_mark_deleted, users_mark_deleted, users_upsert
-from zoomadmin.sync.upsert import bulk_upsert, mark_deleted
+from zoomadmin.records.upsert import bulk_upsert, mark_deleted
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_an_older_deletion_does_not_mark_a_newer_state(tenant, at):
 
 
 def test_a_newer_state_stored_while_a_listing_is_judged_is_not_marked(tenant, at, monkeypatch):
-    from zoomadmin.sync import upsert
+    from zoomadmin.records import upsert
 
     users_upsert(tenant=tenant, items=listed_users(1), synced_at=at(0))
     chunks = upsert._chunks

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.db import connection, models
 
-from zoomadmin.models import Tenant
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.runs import tenant_sync
-from zoomadmin.tenants import synced_data_models, tenant_connect_server_to_server
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.services import synced_data_models, tenant_connect_server_to_server
 
 # Columns that say when, not what, and the fingerprint (of local foreign keys too): they differ
 # between two runs that mirror the same data into fresh rows.

@@ -22,7 +22,7 @@ from tests.sync.conftest import snapshot, subprocess_env
 from zoomadmin.sandbox import seed_account
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.tasks import enqueue_tenant_sync, sync_all_tenants
-from zoomadmin.tenants import tenant_delete_synced_data
+from zoomadmin.tenants.services import tenant_delete_synced_data
 
 pytestmark = [
     pytest.mark.qcluster,

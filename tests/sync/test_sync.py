@@ -11,15 +11,16 @@ import requests
 from django_q.models import Schedule
 
 from tests.sync.conftest import present_ids, snapshot
-from zoomadmin.clients import client_for_tenant
-from zoomadmin.models import Tenant
+from tests.writes import count_rows_written
 from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault, seed_account
 from zoomadmin.sync import engine
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import resume_schedule_name
-from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration, recording_windows
-from zoomadmin.sync.writes import count_rows_written
-from zoomadmin.tenants import tenant_delete_synced_data
+from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.services import tenant_delete_synced_data
+from zoomadmin.tenants.tokens import client_for_tenant
+from zoomadmin.zoom.client import month_windows
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ WEBINAR_TYPES = {5, 6, 9}
 
 def expected_ids(account: Account, months: int = 6) -> dict[str, set[str]]:
     """What a complete sync of ``account`` must hold, read from the sandbox's own state."""
-    first_day = recording_windows(datetime.now(UTC).date(), months)[0][0].isoformat()
+    first_day = month_windows(datetime.now(UTC).date(), months)[0][0].isoformat()
     ids: dict[str, set[str]] = {kind: set() for kind in LABELS}
     for user in account.users.values():
         ids["users"].add(user["id"])

@@ -14,11 +14,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.sync.conftest import snapshot, subprocess_env
-from zoomadmin.models import ServerToServerCredential, Tenant
 from zoomadmin.sandbox import seed_account
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.tasks import sync_all_tenants, sync_tenant
-from zoomadmin.tenants import synced_data_models, tenant_delete_synced_data
+from zoomadmin.tenants.models import ServerToServerCredential, Tenant
+from zoomadmin.tenants.services import synced_data_models, tenant_delete_synced_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 
 from tests.tenants.factories import make_tenant
-from zoomadmin.models import TenantMembership
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from zoomadmin.tenants.models import TenantMembership
 
 # Known secrets the tests put into play; a test adds the tokens it sees.
 SETTINGS_SECRETS = ("ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET_TOKEN")
@@ -90,7 +90,7 @@ def connector(db, django_user_model):
     )
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label="zoomadmin",
+            content_type__app_label="tenants",
             codename__in=["add_tenant", "change_tenant", "view_tenant", "disconnect_tenant"],
         )
     )
@@ -105,7 +105,7 @@ def oauth_tenant(zoom, zoom_account, connector):
     from allauth.socialaccount.models import SocialAccount, SocialToken
     from django.utils import timezone
 
-    from zoomadmin.tenants import tenant_connect_oauth
+    from zoomadmin.tenants.services import tenant_connect_oauth
 
     with zoom.state.lock:
         issued = zoom.state.issue_tokens(account_id=zoom_account.id, ttl=3600)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
-from zoomadmin.models import Tenant
+from zoomadmin.tenants.models import Tenant
 
 _counter = itertools.count(1)
 

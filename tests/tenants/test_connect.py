@@ -10,10 +10,10 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.db import connection
 from django.urls import reverse
 
-from zoomadmin.clients import client_for_tenant
-from zoomadmin.crypto import decrypt
-from zoomadmin.models import ServerToServerCredential, Tenant, TenantAuditEntry
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from zoomadmin.tenants.crypto import decrypt
+from zoomadmin.tenants.models import ServerToServerCredential, Tenant, TenantAuditEntry
+from zoomadmin.tenants.tokens import client_for_tenant
 
 CONNECT = "/accounts/zoom/login/?process=connect"
 
@@ -39,7 +39,7 @@ def test_connecting_creates_a_tenant_with_the_user_as_member(client, zoom_accoun
 
     tenant = Tenant.objects.get(account_id=zoom_account.id)
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+    assert response["Location"] == reverse("admin:tenants_tenant_change", args=[tenant.pk])
     assert tenant.status == Tenant.Status.CONNECTED
     assert tenant.connection == Tenant.Connection.OAUTH
     assert list(tenant.members.all()) == [connector]
@@ -128,7 +128,7 @@ def test_server_to_server_credentials_connect_and_the_secret_is_never_shown(
     client, zoom_account, connector, secrets_seen
 ):
     client.force_login(connector)
-    url = reverse("admin:zoomadmin_tenant_add")
+    url = reverse("admin:tenants_tenant_add")
     response = client.post(
         url,
         {
@@ -139,7 +139,7 @@ def test_server_to_server_credentials_connect_and_the_secret_is_never_shown(
         },
     )
     tenant = Tenant.objects.get(account_id=zoom_account.id)
-    assert response["Location"] == reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+    assert response["Location"] == reverse("admin:tenants_tenant_change", args=[tenant.pk])
     assert tenant.connection == Tenant.Connection.SERVER_TO_SERVER
     assert list(tenant.members.all()) == [connector]
     assert client_for_tenant(tenant).get_me()["account_id"] == zoom_account.id
@@ -147,7 +147,7 @@ def test_server_to_server_credentials_connect_and_the_secret_is_never_shown(
     secrets_seen.add(decrypt(credential.access_token))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT client_secret FROM zoomadmin_servertoservercredential WHERE id = %s",
+            "SELECT client_secret FROM tenants_servertoservercredential WHERE id = %s",
             [credential.pk],
         )
         assert DEFAULT_CLIENT_SECRET not in cursor.fetchone()[0]
@@ -159,7 +159,7 @@ def test_server_to_server_credentials_connect_and_the_secret_is_never_shown(
 def test_refused_server_to_server_credentials_change_nothing(client, zoom_account, connector):
     client.force_login(connector)
     response = client.post(
-        reverse("admin:zoomadmin_tenant_add"),
+        reverse("admin:tenants_tenant_add"),
         {
             "account_id": zoom_account.id,
             "client_id": DEFAULT_CLIENT_ID,
@@ -186,11 +186,11 @@ def test_an_unexpected_error_while_connecting_reports_no_client_secret(
     def broken(**kwargs):
         raise RuntimeError("something unexpected")
 
-    monkeypatch.setattr("zoomadmin.admin.tenant_connect_server_to_server", broken)
+    monkeypatch.setattr("zoomadmin.tenants.admin.tenant_connect_server_to_server", broken)
     client.force_login(connector)
     client.raise_request_exception = False
     response = client.post(
-        reverse("admin:zoomadmin_tenant_add"),
+        reverse("admin:tenants_tenant_add"),
         {
             "account_id": zoom_account.id,
             "client_id": DEFAULT_CLIENT_ID,
@@ -207,7 +207,7 @@ def test_an_unexpected_error_while_connecting_reports_no_client_secret(
 def test_an_unexpected_error_while_saving_an_oauth_app_reports_no_secret(
     client, superuser, monkeypatch, caplog
 ):
-    from zoomadmin.oauth.admin import SocialAppAdmin
+    from zoomadmin.tenants.admin import SocialAppAdmin
 
     def broken(self, request, obj, form, change):
         raise RuntimeError("something unexpected")

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.tenants.factories import make_tenant
-from zoomadmin import crypto
-from zoomadmin.models import ServerToServerCredential
-from zoomadmin.tenants import secrets_reencrypt
+from zoomadmin.tenants import crypto
+from zoomadmin.tenants.models import ServerToServerCredential
+from zoomadmin.tenants.services import secrets_reencrypt
 
 ACCESS = "eyJhbGciOiJIUzUxMiJ9.access-token-plaintext"
 REFRESH = "eyJhbGciOiJIUzUxMiJ9.refresh-token-plaintext"
@@ -54,7 +54,7 @@ def test_server_to_server_secrets_and_app_secrets_are_stored_encrypted(db):
     credential = ServerToServerCredential.objects.create(
         tenant=tenant, client_id="cid", client_secret="s2s-client-secret", access_token=ACCESS
     )
-    raw = _raw("zoomadmin_servertoservercredential", "client_secret, access_token", credential.pk)
+    raw = _raw("tenants_servertoservercredential", "client_secret, access_token", credential.pk)
     assert "s2s-client-secret" not in raw[0] and ACCESS not in raw[1]
     app = SocialApp.objects.create(provider="zoom", name="Zoom", client_id="c", secret="app-secret")
     (raw_secret,) = _raw("socialaccount_socialapp", "secret", app.pk)

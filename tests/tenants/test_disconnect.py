@@ -8,15 +8,15 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from tests.tenants.factories import build, make_tenant
-from zoomadmin.clients import TenantNotConnected, client_for_tenant
-from zoomadmin.crypto import decrypt
-from zoomadmin.models import ServerToServerCredential, Tenant, TenantAuditEntry
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from zoomadmin.tenants import (
+from zoomadmin.tenants.crypto import decrypt
+from zoomadmin.tenants.models import ServerToServerCredential, Tenant, TenantAuditEntry
+from zoomadmin.tenants.services import (
     synced_data_models,
     tenant_connect_server_to_server,
     tenant_disconnect,
 )
+from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
 
 
 def _synced_rows(tenant: Tenant) -> list:
@@ -35,7 +35,7 @@ def test_disconnect_revokes_deletes_the_token_and_the_synced_data(
     other = make_tenant("other")
     mine, theirs = _synced_rows(oauth_tenant), _synced_rows(other)
     client.force_login(connector)
-    url = reverse("admin:zoomadmin_tenant_disconnect", args=[oauth_tenant.pk])
+    url = reverse("admin:tenants_tenant_disconnect", args=[oauth_tenant.pk])
 
     assert client.get(url).status_code == 200  # the confirmation page
     response = client.post(url, {"reason": "Customer left"})
@@ -53,7 +53,7 @@ def test_disconnect_revokes_deletes_the_token_and_the_synced_data(
     assert entry.details["revoked"] is True
     with pytest.raises(TenantNotConnected):
         client_for_tenant(oauth_tenant)
-    page = client.get(reverse("admin:zoomadmin_tenant_change", args=[oauth_tenant.pk]))
+    page = client.get(reverse("admin:tenants_tenant_change", args=[oauth_tenant.pk]))
     assert "Disconnected" in page.content.decode()
 
 
@@ -67,7 +67,7 @@ def test_the_disconnect_action_asks_first_then_disconnects_in_bulk(
         user=connector,
     )
     client.force_login(connector)
-    changelist = reverse("admin:zoomadmin_tenant_changelist")
+    changelist = reverse("admin:tenants_tenant_changelist")
     data = {"action": "disconnect_tenants", ACTION_CHECKBOX_NAME: [tenant.pk]}
 
     confirm = client.post(changelist, data)

@@ -18,8 +18,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.tenants.factories import build
-from zoomadmin.models import Tenant
-from zoomadmin.tenancy import TenantScopedAdmin, is_tenant_data, scope_to_user
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.scoping import TenantScopedAdmin, is_tenant_data, scope_to_user
 
 TENANT_ADMINS = sorted(
     (model for model in admin.site._registry if is_tenant_data(model)),

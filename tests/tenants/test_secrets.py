@@ -10,10 +10,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 
-from zoomadmin.crypto import decrypt
-from zoomadmin.models import ServerToServerCredential, Tenant
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-from zoomadmin.tenants import tenant_connect_server_to_server
+from zoomadmin.tenants.crypto import decrypt
+from zoomadmin.tenants.models import ServerToServerCredential, Tenant
+from zoomadmin.tenants.services import tenant_connect_server_to_server
 
 
 def _admin_pages() -> Iterator[str]:
@@ -26,7 +26,7 @@ def _admin_pages() -> Iterator[str]:
             yield reverse(f"{prefix}_change", args=[quote(obj.pk)])
             yield reverse(f"{prefix}_history", args=[quote(obj.pk)])
     for tenant in Tenant.objects.all():
-        yield reverse("admin:zoomadmin_tenant_disconnect", args=[tenant.pk])
+        yield reverse("admin:tenants_tenant_disconnect", args=[tenant.pk])
 
 
 def test_no_admin_page_shows_a_secret(

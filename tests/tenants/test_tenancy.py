@@ -8,8 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from zoomadmin.checks import check_admins_are_tenant_scoped
-from zoomadmin.models import Tenant, TenantAuditEntry, TenantMembership
-from zoomadmin.tenancy import (
+from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership
+from zoomadmin.tenants.scoping import (
     TenantScopedAdmin,
     get_for_user_or_404,
     scope_to_user,

@@ -18,10 +18,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from zoomadmin.clients import TenantNotConnected, client_for_tenant
-from zoomadmin.crypto import decrypt
-from zoomadmin.models import Tenant, TenantAuditEntry
-from zoomadmin.tokens import token_provider_for
+from zoomadmin.tenants.crypto import decrypt
+from zoomadmin.tenants.models import Tenant, TenantAuditEntry
+from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant, token_provider_for
 from zoomadmin.zoom.auth import StaticTokenProvider
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomReauthorizationRequired
@@ -153,16 +152,16 @@ def test_a_refused_refresh_marks_the_tenant_and_stops_its_work(
     assert dict(zoom.state.stats.tokens_issued) == issued
 
     client.force_login(connector)
-    html = client.get(reverse("admin:zoomadmin_tenant_changelist")).content.decode()
+    html = client.get(reverse("admin:tenants_tenant_changelist")).content.decode()
     assert "Needs re-authorization" in html and "Invalid Token!" in html
     assert 'href="/accounts/zoom/login/?process=connect">Reconnect' in html
 
 
 @pytest.mark.django_db(transaction=True)
 def test_server_to_server_tokens_are_renewed_before_expiry(zoom, zoom_account, connector):
-    from zoomadmin.models import ServerToServerCredential
     from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-    from zoomadmin.tenants import tenant_connect_server_to_server
+    from zoomadmin.tenants.models import ServerToServerCredential
+    from zoomadmin.tenants.services import tenant_connect_server_to_server
 
     tenant = tenant_connect_server_to_server(
         account_id=zoom_account.id,

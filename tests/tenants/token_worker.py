@@ -21,8 +21,8 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from zoomadmin.models import Tenant
-    from zoomadmin.tokens import token_provider_for
+    from zoomadmin.tenants.models import Tenant
+    from zoomadmin.tenants.tokens import token_provider_for
 
     tenant = Tenant.objects.get(pk=int(sys.argv[1]))
     connection.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from zoomadmin.zoom.client import _parse_retry_after, date_windows, encode_meeting_id
+import pytest
+
+from zoomadmin.zoom.client import _parse_retry_after, encode_meeting_id, month_windows
 from zoomadmin.zoom.errors import ZoomBadRequest, ZoomNotFound
 
 
@@ -38,13 +40,20 @@ def test_a_retry_after_that_is_no_usable_number_gives_no_delay_instead_of_crashi
     assert seconds == 1e15 and moment is None
 
 
-def test_date_windows_cover_the_range_in_steps_of_at_most_thirty_days():
-    windows = list(date_windows(date(2026, 1, 1), date(2026, 3, 15)))
-    assert windows[0] == (date(2026, 1, 1), date(2026, 1, 30))
-    assert windows[-1][1] == date(2026, 3, 15)
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
-        assert start == end + timedelta(days=1)
-    assert all((end - start).days < 30 for start, end in windows)
+@pytest.mark.parametrize(
+    "end", [date(2026, 3, 15), date(2026, 3, 31), date(2026, 12, 31), date(2028, 2, 29)]
+)
+def test_month_windows_are_contiguous_and_never_longer_than_one_month(end):
+    # Users API, GET /users/{userId}/recordings: "The date range must be within 1 month".
+    windows = month_windows(end, 6)
+    assert len(windows) == 6
+    assert windows[-1][1] == end
+    for (_, previous_end), (start, _) in zip(windows, windows[1:], strict=False):
+        assert start == previous_end + timedelta(days=1)
+    for start, stop in windows:
+        # Shorter than one calendar month: it ends before the same day of the next month.
+        assert (stop - start).days <= 30
+        assert stop.month == start.month or stop.day < start.day
 
 
 def test_error_text_reads_well_for_an_admin():

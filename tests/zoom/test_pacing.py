@@ -20,10 +20,9 @@ import pytest
 
 from tests.zoom.pacing_worker import build_pacer, send
 from zoomadmin.sandbox import ScriptedFault
-from zoomadmin.zoom import pacing
 from zoomadmin.zoom.auth import StaticTokenProvider
 from zoomadmin.zoom.client import ZoomClient
-from zoomadmin.zoom.pacing import FileLockPacer, NullPacer, RedisPacer, pacer_from_settings
+from zoomadmin.zoom.pacing import FileLockPacer, NullPacer, RedisPacer, pacer_for
 
 RATE = 25.0
 THREADS, PER_THREAD = 3, 10
@@ -159,11 +158,7 @@ def test_file_lock_pacer_reserves_one_interval_per_call(tmp_path):
     assert not pacer.path_for("tenant-2").exists()
 
 
-def test_pacer_from_settings_picks_redis_when_redis_url_is_set(settings):
-    pacing._pacer_for.cache_clear()
-    settings.REDIS_URL = ""
-    assert isinstance(pacer_from_settings(), FileLockPacer)
-
-    settings.REDIS_URL = REDIS_URL
-    assert isinstance(pacer_from_settings(), RedisPacer)
-    pacing._pacer_for.cache_clear()
+def test_pacer_for_picks_redis_when_a_redis_url_is_given():
+    assert isinstance(pacer_for(""), FileLockPacer)
+    assert isinstance(pacer_for(REDIS_URL), RedisPacer)
+    assert pacer_for(REDIS_URL) is pacer_for(REDIS_URL)  # one connection pool per process

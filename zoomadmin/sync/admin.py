@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.tasks import enqueue_tenant_sync
-from zoomadmin.tenancy import TenantScopedAdmin
+from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 OUTCOMES = ("created", "updated", "unchanged", "deleted")
 

@@ -26,9 +26,7 @@ class SyncRun(models.Model):
         # Its worker stopped heartbeating (killed, crashed); a later run took over.
         INTERRUPTED = "interrupted", "Interrupted"
 
-    tenant = models.ForeignKey(
-        "zoomadmin.Tenant", on_delete=models.CASCADE, related_name="sync_runs"
-    )
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="sync_runs")
     status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
     trigger = models.CharField(max_length=32, blank=True, help_text="schedule, command, admin…")
     started_at = models.DateTimeField()
@@ -49,7 +47,6 @@ class SyncRun(models.Model):
     )
 
     class Meta:
-        app_label = "zoomadmin"
         ordering = ["-started_at", "-id"]
         get_latest_by = "started_at"
         constraints = [

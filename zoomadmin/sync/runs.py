@@ -25,11 +25,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zoomadmin.clients import client_for_tenant
-from zoomadmin.models import Tenant
 from zoomadmin.sync.engine import RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import ROOT
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
 
@@ -147,6 +148,4 @@ def _finish(run: SyncRun, status: str, *, message: str = "") -> None:
 
 
 def _schedule_resume(run: SyncRun) -> None:
-    from zoomadmin.sync.schedule import schedule_resume
-
     schedule_resume(tenant_id=run.tenant_id, at=run.resets_at)

@@ -26,34 +26,23 @@ Why these calls and no others (each is one request per page of up to 300 items):
 
 Deletion scopes: users of the tenant; meetings/webinars of one host; registrants of one
 meeting/webinar (every status); recordings of one host that started inside the window. At the
-end of each run, what belongs to a deleted parent is marked deleted too (``cascade_deletions``).
+end of each run, what belongs to a deleted parent is marked deleted too. The scopes are the
+records' own services (``users.services``, ``meetings.services``); this table only says which.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Subquery
 
 from meetings import services as meetings
-from meetings.models import (
-    CloudRecording,
-    Meeting,
-    MeetingRegistrant,
-    RecordingFile,
-    Webinar,
-    WebinarRegistrant,
-)
 from users import services as users
-from users.models import ZoomUser
-from zoomadmin.models import Tenant
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
-from zoomadmin.sync.upsert import mark_deleted
-from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.zoom.client import ZoomClient, month_windows
 from zoomadmin.zoom.errors import ZoomNotFound
 
 USER_STATUSES = ("active", "inactive", "pending")
@@ -81,29 +70,10 @@ def has_registration(meeting: Mapping[str, Any]) -> bool:
 # --- recording windows ---------------------------------------------------------------------
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def recording_windows(today: date, months: int) -> list[tuple[date, date]]:
-    """``months`` consecutive windows of at most one month (both ends included), up to today."""
-    windows = []
-    start = add_months(today, -months)
-    for _ in range(months):
-        end = min(add_months(start, 1) - timedelta(days=1), today)
-        windows.append((start, end))
-        start = end + timedelta(days=1)
-    if windows:
-        windows[-1] = (windows[-1][0], today)
-    return windows
-
-
 def _windows(as_of: datetime) -> list[tuple[date, date]]:
     # From the run's start, not the clock: a run that crosses midnight lists and judges the
     # same days.
-    return recording_windows(as_of.astimezone(UTC).date(), settings.ZOOM_SYNC_RECORDINGS_MONTHS)
+    return month_windows(as_of.astimezone(UTC).date(), settings.ZOOM_SYNC_RECORDINGS_MONTHS)
 
 
 # --- listings (threads; HTTP only) ---------------------------------------------------------
@@ -172,86 +142,23 @@ def _union(listings: Sequence[Listing]) -> set[str]:
     return set().union(*(seen for _, seen in listings))
 
 
-def _hosts(listings: Sequence[Listing]) -> Q:
-    return Q(host_zoom_id__in=[user["id"] for user, _ in listings])
+def _parent_ids(listings: Sequence[Listing]) -> list[str]:
+    return [parent["id"] for parent, _ in listings]
 
 
-def mark_deleted_by_host(model: type) -> Any:
-    """Deletion marking for what one host's listing holds (meetings, webinars), done for many
-    hosts in one statement. Zoom ids are unique in the account, so the union of the listings
-    is as good as each host's own: a meeting one host's listing lacks but another's contains
-    was handed over, not deleted."""
-
-    def mark(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
-        return mark_deleted(
-            model, tenant=tenant, scope=_hosts(listings), seen_keys=_union(listings), deleted_at=at
-        )
-
-    return mark
+def _by_parent(listings: Sequence[Listing]) -> dict[str, set[str]]:
+    return {parent["id"]: seen for parent, seen in listings}
 
 
 def mark_deleted_recordings(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
     # Only the listed days are judged; older recordings were not listed.
-    first_day = datetime.combine(_windows(at)[0][0], time.min, tzinfo=UTC)
-    scope = _hosts(listings) & Q(start_time__gte=first_day)
-    return mark_deleted(
-        CloudRecording, tenant=tenant, scope=scope, seen_keys=_union(listings), deleted_at=at
+    return meetings.recordings_mark_deleted(
+        tenant=tenant,
+        seen_uuids=_union(listings),
+        host_zoom_ids=_parent_ids(listings),
+        started_from=datetime.combine(_windows(at)[0][0], time.min, tzinfo=UTC),
+        deleted_at=at,
     )
-
-
-def mark_deleted_registrants(model: type, parent_model: type, parent_field: str) -> Any:
-    """Deletion marking for the registrants of many meetings (or webinars) in one statement;
-    a registrant is keyed by its parent and its id."""
-
-    def mark(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
-        parent_pks = dict(
-            parent_model.objects.filter(
-                tenant=tenant, zoom_id__in=[parent["id"] for parent, _ in listings]
-            ).values_list("zoom_id", "pk")
-        )
-        stored = [(parent_pks[p["id"]], seen) for p, seen in listings if p["id"] in parent_pks]
-        if not stored:
-            return 0
-        return mark_deleted(
-            model,
-            tenant=tenant,
-            scope=Q(**{f"{parent_field}__in": [pk for pk, _ in stored]}),
-            seen_keys={(pk, key) for pk, seen in stored for key in seen},
-            deleted_at=at,
-        )
-
-    return mark
-
-
-def _orphans(model: type, tenant: Tenant, scope: Q, at: datetime) -> int:
-    return mark_deleted(model, tenant=tenant, scope=scope, seen_keys=(), deleted_at=at)
-
-
-def _deleted_users(tenant: Tenant) -> QuerySet:
-    return ZoomUser.objects.filter(tenant=tenant, deleted_at__isnull=False).values("zoom_id")
-
-
-def cascade_deletions(tenant: Tenant, at: datetime) -> dict[str, int]:
-    """Mark deleted what Zoom deleted (or let go to another account) with its parent: the
-    meetings, webinars and recordings of deleted users, then the registrants of deleted
-    meetings and webinars and the files of deleted recordings. Meetings handed to another
-    user were listed under their new host, so they are not of a deleted host any more."""
-    hosts = Q(host_zoom_id__in=Subquery(_deleted_users(tenant)))
-    counts = {
-        "meetings": _orphans(Meeting, tenant, hosts, at),
-        "webinars": _orphans(Webinar, tenant, hosts, at),
-        "recordings": _orphans(CloudRecording, tenant, hosts, at),
-    }
-    counts["meeting registrants"] = _orphans(
-        MeetingRegistrant, tenant, Q(meeting__deleted_at__isnull=False), at
-    )
-    counts["webinar registrants"] = _orphans(
-        WebinarRegistrant, tenant, Q(webinar__deleted_at__isnull=False), at
-    )
-    counts["recording files"] = _orphans(
-        RecordingFile, tenant, Q(recording__deleted_at__isnull=False), at
-    )
-    return counts
 
 
 def _key(item: Item) -> str:
@@ -267,7 +174,9 @@ MEETING_REGISTRANTS = Step(
     upsert=lambda tenant, entries, at: meetings.meeting_registrants_upsert(
         tenant=tenant, entries=_children(entries), synced_at=at
     ),
-    mark_deleted=mark_deleted_registrants(MeetingRegistrant, Meeting, "meeting"),
+    mark_deleted=lambda tenant, listings, at: meetings.meeting_registrants_mark_deleted(
+        tenant=tenant, listings=_by_parent(listings), deleted_at=at
+    ),
 )
 WEBINAR_REGISTRANTS = Step(
     name="webinar registrants",
@@ -278,7 +187,9 @@ WEBINAR_REGISTRANTS = Step(
     upsert=lambda tenant, entries, at: meetings.webinar_registrants_upsert(
         tenant=tenant, entries=_children(entries), synced_at=at
     ),
-    mark_deleted=mark_deleted_registrants(WebinarRegistrant, Webinar, "webinar"),
+    mark_deleted=lambda tenant, listings, at: meetings.webinar_registrants_mark_deleted(
+        tenant=tenant, listings=_by_parent(listings), deleted_at=at
+    ),
 )
 MEETINGS = Step(
     name="meetings",
@@ -289,7 +200,9 @@ MEETINGS = Step(
     upsert=lambda tenant, entries, at: meetings.meetings_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    mark_deleted=mark_deleted_by_host(Meeting),
+    mark_deleted=lambda tenant, listings, at: meetings.meetings_mark_deleted(
+        tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at
+    ),
     children=(MEETING_REGISTRANTS,),
 )
 WEBINARS = Step(
@@ -301,7 +214,9 @@ WEBINARS = Step(
     upsert=lambda tenant, entries, at: meetings.webinars_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    mark_deleted=mark_deleted_by_host(Webinar),
+    mark_deleted=lambda tenant, listings, at: meetings.webinars_mark_deleted(
+        tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at
+    ),
     children=(WEBINAR_REGISTRANTS,),
 )
 RECORDINGS = Step(
@@ -325,7 +240,7 @@ USERS = Step(
         tenant=tenant, seen_ids=_union(listings), deleted_at=at
     ),
     children=(MEETINGS, WEBINARS, RECORDINGS),
-    mark_orphans=cascade_deletions,
+    mark_orphans=lambda tenant, at: meetings.meetings_mark_orphans(tenant=tenant, deleted_at=at),
 )
 #: What a full sync walks.
 ROOT = USERS

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from zoomadmin.models import Tenant
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.runs import tenant_sync
+from zoomadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ A refusal is a 400/401 such as ``{"reason": "Invalid Token!", "error": "invalid_
 ``POST /oauth/revoke`` with ``token=...`` revokes a token.
 
 No function here logs or puts a token or secret in an exception. The ORM-backed providers of
-tenants (``zoomadmin.tokens``) build on these functions; :class:`MemoryOAuthTokenProvider` is a
+tenants (``zoomadmin.tenants.tokens``) build on these functions; :class:`MemoryOAuthTokenProvider` is a
 small in-process one for tools and tests.
 """
 

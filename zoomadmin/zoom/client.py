@@ -31,6 +31,7 @@ What it promises its callers:
 
 from __future__ import annotations
 
+import calendar
 import email.utils
 import logging
 import math
@@ -124,15 +125,26 @@ def encode_user_id(user_id: str) -> str:
     return quote(str(user_id), safe="@")
 
 
-def date_windows(start: date, end: date, *, days: int = 30) -> Iterator[tuple[date, date]]:
-    """Split ``start..end`` (both included) into windows of at most ``days`` days.
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, clamped to the target month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
-    Recording listings accept at most one month per call; walk them window by window.
+
+def month_windows(end: date, months: int) -> list[tuple[date, date]]:
+    """``months`` consecutive windows (both ends included) of at most one calendar month, the
+    last one ending on ``end``, oldest first.
+
+    Zoom lists cloud recordings over at most one month per call (``from``..``to``), so a longer
+    range is walked window by window; no window is ever longer.
     """
-    while start <= end:
-        stop = min(start + timedelta(days=days - 1), end)
-        yield start, stop
-        start = stop + timedelta(days=1)
+    windows = []
+    for _ in range(months):
+        start = add_months(end, -1) + timedelta(days=1)
+        windows.append((start, end))
+        end = start - timedelta(days=1)
+    return windows[::-1]
 
 
 class ZoomClient:

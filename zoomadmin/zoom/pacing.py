@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+import redis
+
 DEFAULT_DIRECTORY = Path(tempfile.gettempdir()) / "zoomadmin-pacing"
 
 
@@ -91,8 +93,6 @@ class RedisPacer:
     """
 
     def __init__(self, redis_url: str, *, prefix: str = "zoomadmin:pacing:") -> None:
-        import redis
-
         self.redis = redis.Redis.from_url(redis_url)
         self.prefix = prefix
         self._reserve = self.redis.register_script(self.SCRIPT)
@@ -104,16 +104,12 @@ class RedisPacer:
         return max(delay, 0.0)
 
 
-def pacer_from_settings() -> Pacer:
-    """RedisPacer when ``settings.REDIS_URL`` is set (shared by every host), else FileLockPacer."""
-    from django.conf import settings
-
-    return _pacer_for(getattr(settings, "REDIS_URL", "") or "")
-
-
 @functools.cache
-def _pacer_for(redis_url: str) -> Pacer:
-    # One pacer per process: a RedisPacer owns a connection pool, worth sharing by all clients.
+def pacer_for(redis_url: str) -> Pacer:
+    """A RedisPacer on ``redis_url`` (shared by every host), or a FileLockPacer when it is empty.
+
+    One pacer per process and URL: a RedisPacer owns a connection pool, worth sharing by all
+    clients."""
     return RedisPacer(redis_url) if redis_url else FileLockPacer()
 
 

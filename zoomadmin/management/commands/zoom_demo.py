@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from zoomadmin.sync.tasks import enqueue_tenant_sync
-from zoomadmin.tenants import tenant_connect_server_to_server
+from zoomadmin.tenants.services import tenant_connect_server_to_server
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from zoomadmin.tenants import secrets_reencrypt
+from zoomadmin.tenants.services import secrets_reencrypt
 
 
 class Command(BaseCommand):

@@ -14,10 +14,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
-from zoomadmin.models import Tenant
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.sync.tasks import enqueue_tenant_sync
+from zoomadmin.tenants.models import Tenant
 
 OUTCOMES = ("created", "updated", "unchanged", "deleted")
 

@@ -23,14 +23,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from zoomadmin.crypto import ENCRYPTED_FIELDS, SecretUnavailable, decrypt, rotate
-from zoomadmin.models import (
+from zoomadmin.tenants.crypto import (
+    ENCRYPTED_FIELDS,
+    SecretUnavailable,
+    decrypt,
+    is_encrypted,
+    rotate,
+)
+from zoomadmin.tenants.models import (
     ServerToServerCredential,
     Tenant,
     TenantAuditEntry,
@@ -51,8 +59,6 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
     ``social_account`` is allauth's SocialAccount of provider "zoom", saved with its token, its
     ``extra_data`` being Zoom's ``GET /users/me`` answer.
     """
-    from allauth.socialaccount.models import SocialAccount, SocialToken
-
     profile = social_account.extra_data
     account_id = str(profile["account_id"])
     with transaction.atomic():
@@ -211,6 +217,14 @@ def secrets_reencrypt() -> int:
     return rewritten
 
 
+def oauth_app_credentials(app: SocialApp | None = None) -> tuple[str, str]:
+    """The Zoom OAuth app's client id and secret (decrypted), as allauth would pick the app."""
+    if app is None or app.pk is None:
+        app = get_socialaccount_adapter().get_app(None, provider="zoom")
+    secret = decrypt(app.secret) if is_encrypted(app.secret) else app.secret
+    return app.client_id, secret
+
+
 def _lock_or_create(account_id: str, *, connection: str) -> tuple[Tenant, bool]:
     """The tenant of ``account_id``, locked, created if new (inside the caller's transaction)."""
     tenant = Tenant.objects.select_for_update().filter(account_id=account_id).first()
@@ -235,8 +249,6 @@ def _mark(tenant: Tenant, *, reason: str, user: Any = None) -> bool:
 
 
 def _delete_oauth_connection(tenant: Tenant) -> None:
-    from allauth.socialaccount.models import SocialAccount
-
     if tenant.social_account_id:
         # The SocialAccount holds the Zoom user's profile; its SocialTokens cascade.
         SocialAccount.objects.filter(pk=tenant.social_account_id).delete()
@@ -245,10 +257,6 @@ def _delete_oauth_connection(tenant: Tenant) -> None:
 
 def _revoke(tenant: Tenant) -> bool:
     """Revoke the tenant's current access token at Zoom; False when there was none or Zoom refused."""
-    from allauth.socialaccount.models import SocialToken
-
-    from zoomadmin.oauth.adapter import oauth_app_credentials
-
     try:
         if tenant.social_account_id:
             social_token = (

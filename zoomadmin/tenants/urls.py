@@ -1,5 +1,5 @@
 from allauth.socialaccount.providers.oauth2.urls import default_urlpatterns
 
-from zoomadmin.oauth.provider import ZoomProvider
+from zoomadmin.tenants.provider import ZoomProvider
 
 urlpatterns = default_urlpatterns(ZoomProvider)

@@ -3,7 +3,7 @@
 Two providers implement ``zoomadmin.zoom.auth.TokenProvider``:
 
 - ``OAuthTokenProvider``: the tenant's allauth ``SocialToken`` (``token`` = access token,
-  ``token_secret`` = refresh token, both encrypted by ``zoomadmin.crypto``). Zoom rotates refresh
+  ``token_secret`` = refresh token, both encrypted by ``zoomadmin.tenants.crypto``). Zoom rotates refresh
   tokens (each one works once), so a refresh must never run twice at the same time for a tenant,
   and the new pair is committed before the new access token is handed out.
 - ``ServerToServerTokenProvider``: ``grant_type=account_credentials`` with the tenant's
@@ -29,19 +29,22 @@ import logging
 from datetime import datetime, timedelta
 
 import requests
+from allauth.socialaccount.models import SocialToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from zoomadmin.crypto import SecretUnavailable, decrypt
-from zoomadmin.models import ServerToServerCredential, Tenant
-from zoomadmin.tenants import tenant_mark_reauthorization_required
+from zoomadmin.tenants.crypto import SecretUnavailable, decrypt
+from zoomadmin.tenants.models import ServerToServerCredential, Tenant
+from zoomadmin.tenants.services import oauth_app_credentials, tenant_mark_reauthorization_required
 from zoomadmin.zoom.auth import (
     TokenResponse,
     exchange_refresh_token,
     request_account_credentials,
 )
+from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomReauthorizationRequired
+from zoomadmin.zoom.pacing import pacer_for
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +133,7 @@ class _TenantTokenProvider:
 class OAuthTokenProvider(_TenantTokenProvider):
     """A tenant connected through allauth's Zoom provider (user OAuth, rotating refresh tokens)."""
 
-    def _social_token(self, tenant: Tenant):  # -> SocialToken | None
-        from allauth.socialaccount.models import SocialToken
-
+    def _social_token(self, tenant: Tenant) -> SocialToken | None:
         if tenant.social_account_id is None:
             return None
         return (
@@ -152,8 +153,6 @@ class OAuthTokenProvider(_TenantTokenProvider):
             return "", None
 
     def _request(self, tenant: Tenant) -> TokenResponse:
-        from zoomadmin.oauth.adapter import oauth_app_credentials
-
         social_token = self._social_token(tenant)
         if social_token is None or not social_token.token_secret:
             raise ZoomReauthorizationRequired(
@@ -217,6 +216,32 @@ def token_provider_for(
     if tenant.connection == Tenant.Connection.SERVER_TO_SERVER:
         return ServerToServerTokenProvider(tenant, session=session)
     return OAuthTokenProvider(tenant, session=session)
+
+
+def client_for_tenant(
+    tenant: Tenant,
+    *,
+    rate_per_second: float | None = None,
+    session: requests.Session | None = None,
+) -> ZoomClient:
+    """A client speaking for ``tenant``; raises TenantNotConnected unless it is connected.
+
+    Refusing here is what stops a tenant's background work once Zoom refused its authorization
+    or it was disconnected: tasks build their client first.
+    """
+    if not tenant.is_connected:
+        raise TenantNotConnected.for_tenant(tenant)
+    return ZoomClient(
+        base_url=settings.ZOOM_API_BASE_URL,
+        token_provider=token_provider_for(tenant),
+        pacer=pacer_for(settings.REDIS_URL),
+        pacing_key=tenant.account_id,
+        rate_per_second=(
+            rate_per_second or tenant.rate_limit_per_second or settings.ZOOM_RATE_LIMIT_PER_SECOND
+        ),
+        timeout=settings.ZOOM_HTTP_TIMEOUT_SECONDS,
+        session=session,
+    )
 
 
 def _fresh(expires_at: datetime | None) -> bool:

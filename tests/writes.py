@@ -19,7 +19,7 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)["`
 
 
 def synced_tables() -> set[str]:
-    from zoomadmin.tenants import synced_data_models
+    from zoomadmin.tenants.services import synced_data_models
 
     return {model._meta.db_table for model in synced_data_models()}
 

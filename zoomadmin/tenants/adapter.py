@@ -3,7 +3,7 @@
 The flow (SPEC §6): a signed-in staff user opens ``/accounts/zoom/login/?process=connect``,
 consents at Zoom, and allauth's callback exchanges the code and fetches ``GET /users/me``, whose
 ``account_id`` names the tenant. allauth stores the tokens in its ``SocialToken`` (encrypted by
-``zoomadmin.crypto`` on save); ``zoomadmin.tenants.tenant_connect_oauth`` then creates or re-links
+``zoomadmin.tenants.crypto`` on save); ``zoomadmin.tenants.tenant_connect_oauth`` then creates or re-links
 the tenant and makes the user a member:
 
 - a Zoom user connected for the first time: from allauth's ``social_account_added`` signal, sent
@@ -23,22 +23,20 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
-from allauth.socialaccount.models import SocialAccount, SocialApp, SocialLogin
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
-from allauth.socialaccount.signals import social_account_added
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from zoomadmin.crypto import decrypt, is_encrypted
-from zoomadmin.models import Tenant
+from zoomadmin.tenants.crypto import decrypt, is_encrypted
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.services import tenant_connect_oauth
 
-CHANGELIST = "admin:zoomadmin_tenant_changelist"
+CHANGELIST = "admin:tenants_tenant_changelist"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -53,8 +51,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        from zoomadmin.tenants import tenant_connect_oauth
-
         user = request.user
         if sociallogin.state.get("process") != AuthProcess.CONNECT or not may_connect(user):
             raise ImmediateHttpResponse(refuse_sign_in(request))
@@ -62,7 +58,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not account_id:
             _refuse(request, "Zoom did not say which account this user belongs to.")
         known = Tenant.objects.filter(account_id=account_id).exists()
-        permission = "zoomadmin.change_tenant" if known else "zoomadmin.add_tenant"
+        permission = "tenants.change_tenant" if known else "tenants.add_tenant"
         if not user.has_perm(permission):
             _refuse(request, "You are not allowed to connect this Zoom account.")
         if sociallogin.account.pk is None:
@@ -85,7 +81,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         tenant = Tenant.objects.filter(social_account=socialaccount).first()
         if tenant is None:
             return reverse(CHANGELIST)
-        return reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+        return reverse("admin:tenants_tenant_change", args=[tenant.pk])
 
     def list_apps(self, request: HttpRequest | None, provider=None, client_id=None) -> list:
         # SocialApp.secret is encrypted at rest; allauth reads it from here for the code exchange.
@@ -115,19 +111,7 @@ def _refuse(request: HttpRequest, message: str) -> None:
     raise ImmediateHttpResponse(HttpResponseRedirect(reverse(CHANGELIST)))
 
 
-def oauth_app_credentials(app: SocialApp | None = None) -> tuple[str, str]:
-    """The Zoom OAuth app's client id and secret (decrypted), as allauth would pick the app."""
-    if app is None or app.pk is None:
-        app = get_socialaccount_adapter().get_app(None, provider="zoom")
-    secret = decrypt(app.secret) if is_encrypted(app.secret) else app.secret
-    return app.client_id, secret
-
-
-@receiver(social_account_added, dispatch_uid="zoomadmin.oauth.link_tenant")
-def _link_tenant(
-    sender: Any, request: HttpRequest, sociallogin: SocialLogin, **kwargs: Any
-) -> None:
-    from zoomadmin.tenants import tenant_connect_oauth
-
+def link_tenant(sender: Any, request: HttpRequest, sociallogin: SocialLogin, **kwargs: Any) -> None:
+    """allauth's ``social_account_added`` receiver (connected in ``TenantsConfig.ready``)."""
     if sociallogin.account.provider == "zoom":
         tenant_connect_oauth(social_account=sociallogin.account, user=request.user)

@@ -6,8 +6,8 @@ from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.zoom.provider import ZoomProvider as BaseZoomProvider
 from django.http import HttpRequest, HttpResponse
 
-from zoomadmin.oauth.adapter import may_connect, refuse_sign_in
-from zoomadmin.oauth.views import ZoomOAuth2Adapter
+from zoomadmin.tenants.adapter import may_connect, refuse_sign_in
+from zoomadmin.tenants.views import ZoomOAuth2Adapter
 
 
 class ZoomProvider(BaseZoomProvider):

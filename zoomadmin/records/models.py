@@ -2,7 +2,7 @@
 
 A record is Zoom's JSON for one object (``zoom_data``) beside the typed columns an admin filters
 and sorts on, keyed per tenant on Zoom's id (``zoom_key``; Django's ``id`` stays the local
-primary key). Records are written only through ``zoomadmin.sync.upsert``, which keeps these
+primary key). Records are written only through ``zoomadmin.records.upsert``, which keeps these
 promises:
 
 - ``zoom_hash`` fingerprints the content (typed columns and ``zoom_data``), so "did Zoom change
@@ -27,7 +27,7 @@ class ZoomRecord(models.Model):
     #: ``("tenant", *zoom_key)``, which a unique constraint of the concrete model must cover).
     zoom_key: ClassVar[tuple[str, ...]] = ("zoom_id",)
 
-    tenant = models.ForeignKey("zoomadmin.Tenant", on_delete=models.CASCADE, editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, editable=False)
     zoom_data = models.JSONField("Zoom data", default=dict, blank=True, editable=False)
     zoom_hash = models.CharField(max_length=32, blank=True, editable=False)
     synced_at = models.DateTimeField("synced", editable=False)

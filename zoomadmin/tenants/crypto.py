@@ -39,7 +39,7 @@ ENCRYPTED_FIELDS: dict[str, tuple[str, ...]] = {
     # token = OAuth2 access token, token_secret = refresh token (allauth's parse_token).
     "socialaccount.SocialToken": ("token", "token_secret"),
     "socialaccount.SocialApp": ("secret",),
-    "zoomadmin.ServerToServerCredential": ("client_secret", "access_token"),
+    "tenants.ServerToServerCredential": ("client_secret", "access_token"),
 }
 
 

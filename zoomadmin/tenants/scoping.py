@@ -30,7 +30,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from zoomadmin.models import Tenant, TenantMembership
+from zoomadmin.tenants.models import Tenant, TenantMembership
 
 _M = TypeVar("_M", bound=models.Model)
 

@@ -1,14 +1,17 @@
 """Admin of tenants: connect (OAuth or Server-to-Server), see the status, reconnect, disconnect.
 
-Thin: forms validate, ``zoomadmin.tenants`` does the work. No page shows a token or a secret:
+Thin: forms validate, ``zoomadmin.tenants.services`` does the work. No page shows a token or a secret:
 the Server-to-Server secret field never renders a value, and allauth's token and account admins
-are replaced in ``zoomadmin.oauth.admin``.
+are replaced in ``zoomadmin.tenants.admin``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.socialaccount.admin import SocialAppAdmin as BaseSocialAppAdmin
+from allauth.socialaccount.admin import SocialAppForm as BaseSocialAppForm
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -23,9 +26,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from zoomadmin.models import Tenant, TenantAuditEntry, TenantMembership
-from zoomadmin.tenancy import TenantScopedAdmin, TenantScopedTabularInline
-from zoomadmin.tenants import (
+from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership
+from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
+from zoomadmin.tenants.services import (
     synced_data_models,
     tenant_connect_server_to_server,
     tenant_disconnect,
@@ -101,8 +104,8 @@ class TenantAdmin(TenantScopedAdmin):
     ]
     inlines = [MembershipInline, AuditEntryInline]
     actions = ["disconnect_tenants"]
-    change_list_template = "admin/zoomadmin/tenant/change_list.html"
-    change_form_template = "admin/zoomadmin/tenant/change_form.html"
+    change_list_template = "admin/tenants/tenant/change_list.html"
+    change_form_template = "admin/tenants/tenant/change_form.html"
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
@@ -110,7 +113,7 @@ class TenantAdmin(TenantScopedAdmin):
             path(
                 "<path:object_id>/disconnect/",
                 view(self.disconnect_view),
-                name="zoomadmin_tenant_disconnect",
+                name="tenants_tenant_disconnect",
             ),
             *super().get_urls(),
         ]
@@ -141,7 +144,7 @@ class TenantAdmin(TenantScopedAdmin):
         return super().has_delete_permission(request, obj)
 
     def has_disconnect_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("zoomadmin.disconnect_tenant")
+        return request.user.has_perm("tenants.disconnect_tenant")
 
     def change_view(
         self,
@@ -180,7 +183,7 @@ class TenantAdmin(TenantScopedAdmin):
             else:
                 messages.success(request, f"Connected the Zoom account “{tenant}”.")
                 return HttpResponseRedirect(
-                    reverse("admin:zoomadmin_tenant_change", args=[tenant.pk])
+                    reverse("admin:tenants_tenant_change", args=[tenant.pk])
                 )
         context = {
             **self.admin_site.each_context(request),
@@ -190,7 +193,7 @@ class TenantAdmin(TenantScopedAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(
-            request, "admin/zoomadmin/tenant/connect_server_to_server.html", context
+            request, "admin/tenants/tenant/connect_server_to_server.html", context
         )
 
     # --- disconnecting -----------------------------------------------------------------------
@@ -213,7 +216,7 @@ class TenantAdmin(TenantScopedAdmin):
         form = DisconnectForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             self._disconnect(request, tenant, form.cleaned_data["reason"])
-            return HttpResponseRedirect(reverse("admin:zoomadmin_tenant_change", args=[tenant.pk]))
+            return HttpResponseRedirect(reverse("admin:tenants_tenant_change", args=[tenant.pk]))
         return self._confirm_disconnect(request, [tenant], form, action=False)
 
     def _disconnect(self, request: HttpRequest, tenant: Tenant, reason: str) -> None:
@@ -245,7 +248,7 @@ class TenantAdmin(TenantScopedAdmin):
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/zoomadmin/tenant/disconnect.html", context)
+        return TemplateResponse(request, "admin/tenants/tenant/disconnect.html", context)
 
 
 @admin.register(TenantMembership)
@@ -259,7 +262,7 @@ class TenantMembershipAdmin(TenantScopedAdmin):
 def reconnect_url(tenant: Tenant) -> str:
     """Where a member goes to authorize the tenant again."""
     if tenant.connection == Tenant.Connection.SERVER_TO_SERVER:
-        add = reverse("admin:zoomadmin_tenant_add")
+        add = reverse("admin:tenants_tenant_add")
         return f"{add}?{urlencode({'account_id': tenant.account_id})}"
     return connect_url()
 
@@ -269,8 +272,7 @@ def connect_url() -> str:
     return reverse("zoom_login") + "?process=connect"
 
 
-# The sync's run log has its admin beside the sync engine; imported so that it registers.
-from zoomadmin.sync import admin as _sync_admin  # noqa: E402, F401
+# --- django-q2's task pages --------------------------------------------------------------
 
 
 class SuperuserOnlyMixin:
@@ -301,3 +303,56 @@ def _restrict_to_superusers(app_label: str) -> None:
 
 
 _restrict_to_superusers("django_q")
+
+
+# --- allauth's own pages: none of them may show a token or a client secret -----------------
+# SocialToken: unregistered (its list shows the start of every access token). SocialAccount:
+# unregistered (a tenant's page shows who authorized it; every tenant's accounts in one list
+# would cross tenant boundaries). SocialApp: superusers only, and its secret is write-only.
+
+for model in (SocialToken, SocialAccount, SocialApp):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+class SocialAppForm(BaseSocialAppForm):
+    secret = forms.CharField(
+        label="Secret key",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"size": "100"}),
+        help_text="Stored encrypted and never shown again; leave empty to keep the current one.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._stored_secret = self.instance.secret
+        self.initial.pop("secret", None)
+
+    def clean_secret(self) -> str:
+        return self.cleaned_data["secret"] or self._stored_secret
+
+
+@admin.register(SocialApp)
+class SocialAppAdmin(BaseSocialAppAdmin):
+    form = SocialAppForm
+
+    # Error reports (500 e-mails, loggers that render the request) would quote the POSTed secret.
+    @method_decorator(sensitive_post_parameters("secret"))
+    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return super().changeform_view(request, *args, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from zoomadmin.records import ZoomRecord
-from zoomadmin.tenancy import TenantScopedAdmin, TenantScopedTabularInline
+from zoomadmin.records.models import ZoomRecord
+from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
 
 RECORD_FIELDS = ("tenant", "synced_at", "deleted_at", "created", "updated")
 

@@ -41,8 +41,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from zoomadmin.models import Tenant
-from zoomadmin.records import ZoomRecord
+from zoomadmin.records.models import ZoomRecord
+from zoomadmin.tenants.models import Tenant
 
 Key = tuple[Any, ...]
 _T = TypeVar("_T")

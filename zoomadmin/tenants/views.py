@@ -1,4 +1,8 @@
-"""The OAuth2 adapter of the Zoom provider: authorize, token and profile URLs from settings."""
+"""The views of connecting a tenant over OAuth: allauth's Zoom login and callback, with the
+authorize, token and profile URLs from ZOOM_OAUTH_BASE_URL and ZOOM_API_BASE_URL (SPEC §4).
+
+allauth finds them by name (``<provider package>.views.oauth2_login`` and ``oauth2_callback``),
+and ``urls.py`` beside them is the provider's URL list that ``allauth.urls`` includes."""
 
 from __future__ import annotations
 

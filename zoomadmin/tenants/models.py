@@ -4,7 +4,7 @@ A tenant is one Zoom account, keyed by Zoom's ``account_id`` (the ``account_id``
 and the ``payload.account_id`` of every webhook). It is connected one of two ways:
 
 - OAuth (user authorization) through allauth's Zoom provider: the tokens live in allauth's
-  ``SocialToken`` of the tenant's ``social_account`` (encrypted, see ``zoomadmin.crypto``);
+  ``SocialToken`` of the tenant's ``social_account`` (encrypted, see ``zoomadmin.tenants.crypto``);
 - Server-to-Server OAuth: the app's credentials live in ``ServerToServerCredential``.
 
 Secrets are never kept twice: there is no token column on ``Tenant``.
@@ -99,7 +99,7 @@ class TenantMembership(models.Model):
 class ServerToServerCredential(models.Model):
     """A Server-to-Server OAuth app of the tenant's account (``grant_type=account_credentials``).
 
-    ``client_secret`` and the cached ``access_token`` hold ciphertext (``zoomadmin.crypto``).
+    ``client_secret`` and the cached ``access_token`` hold ciphertext (``zoomadmin.tenants.crypto``).
     Zoom issues no refresh token here: a new access token is requested when the cached one expires.
     """
 
@@ -148,7 +148,3 @@ class TenantAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.tenant}"
-
-
-# The sync's run log is defined beside the sync engine; imported here so that Django registers it.
-from zoomadmin.sync.models import SyncRun  # noqa: E402, F401
