@@ -12,7 +12,12 @@ from django.urls import reverse
 
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from zoomadmin.tenants.crypto import decrypt
-from zoomadmin.tenants.models import ServerToServerCredential, Tenant, TenantAuditEntry
+from zoomadmin.tenants.models import (
+    ServerToServerCredential,
+    Tenant,
+    TenantAuditEntry,
+    TenantMembership,
+)
 from zoomadmin.tenants.tokens import client_for_tenant
 
 CONNECT = "/accounts/zoom/login/?process=connect"
@@ -51,7 +56,17 @@ def test_connecting_creates_a_tenant_with_the_user_as_member(client, zoom_accoun
     assert "Connected the Zoom account" in page.content.decode()
 
 
-def test_connecting_a_known_account_again_relinks_it(client, zoom_account, connector):
+def zoom_user_of(account, *, role_id: str) -> dict:
+    """An active user of the sandbox account with Zoom's built-in role ``role_id`` ("1" Admin,
+    "2" Member), made so in the sandbox's data when the seed has none."""
+    users = [u for u in account.users.values() if u["id"] != account.owner_id]
+    users = [u for u in users if u["status"] == "active"]
+    user = next((u for u in users if u["role_id"] == role_id), users[0])
+    user["role_id"], user["role_name"] = role_id, {"1": "Admin", "2": "Member"}[role_id]
+    return user
+
+
+def test_connecting_a_known_account_again_relinks_it(client, zoom, zoom_account, connector):
     client.force_login(connector)
     connect_through_zoom(client)
     tenant = Tenant.objects.get()
@@ -60,11 +75,7 @@ def test_connecting_a_known_account_again_relinks_it(client, zoom_account, conne
     first_token = decrypt(SocialToken.objects.get().token)
 
     # Another admin of the same account authorizes: still one tenant, one token.
-    other_admin = next(
-        user
-        for user in zoom_account.users.values()
-        if user["id"] != zoom_account.owner_id and user["status"] == "active"
-    )
+    other_admin = zoom_user_of(zoom_account, role_id="1")
     response = connect_through_zoom(client, zoom_user=other_admin["email"])
 
     assert response.status_code == 302
@@ -75,21 +86,111 @@ def test_connecting_a_known_account_again_relinks_it(client, zoom_account, conne
     assert decrypt(SocialToken.objects.get().token) != first_token
     actions = list(TenantAuditEntry.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["connected", "reconnected"]
+    # The replaced authorization is revoked at Zoom, not merely forgotten here.
+    assert first_token not in zoom.state.access_tokens
+    assert zoom_get_me(zoom, first_token).status_code == 401
 
 
-def test_the_same_zoom_user_reconnected_by_another_staff_member_moves_to_them(
+def zoom_get_me(zoom, token: str) -> requests.Response:
+    return requests.get(
+        f"{zoom.api_base_url}/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+
+
+def test_a_zoom_member_cannot_replace_the_authorization_of_a_known_account(
+    client, zoom, zoom_account, connector
+):
+    client.force_login(connector)
+    connect_through_zoom(client)
+    tenant = Tenant.objects.get()
+    first_token = decrypt(SocialToken.objects.get().token)
+    member = zoom_user_of(zoom_account, role_id="2")
+
+    response = connect_through_zoom(client, zoom_user=member["email"])
+
+    assert response.status_code == 302
+    assert "Owner or Admin role" in client.get(response["Location"]).content.decode()
+    tenant.refresh_from_db()
+    assert tenant.social_account.uid == zoom_account.owner_id
+    assert SocialAccount.objects.count() == 1
+    assert decrypt(SocialToken.objects.get().token) == first_token
+    assert zoom_get_me(zoom, first_token).status_code == 200
+
+
+def test_a_technician_of_another_tenant_cannot_take_over_an_account_with_a_zoom_seat_in_it(
+    client, zoom, zoom_account, connector, staff_a
+):
+    # Customer B (the sandbox account) is connected by its own admin; staff_a works for
+    # tenant A only, holds every permission, and has an Admin seat in B's Zoom account.
+    client.force_login(connector)
+    connect_through_zoom(client)
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    token = decrypt(SocialToken.objects.get(account=tenant.social_account).token)
+    seat = zoom_user_of(zoom_account, role_id="1")
+    client.force_login(staff_a)
+
+    response = connect_through_zoom(client, zoom_user=seat["email"])
+
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert list(tenant.members.all()) == [connector]
+    assert tenant.social_account.uid == zoom_account.owner_id
+    assert SocialAccount.objects.filter(uid=seat["id"]).count() == 0
+    assert zoom_get_me(zoom, token).status_code == 200
+    # Nor with the same Zoom user that connected it, nor with a Server-to-Server app.
+    assert connect_through_zoom(client).status_code == 302
+    assert list(tenant.members.all()) == [connector]
+    response = client.post(
+        reverse("admin:tenants_tenant_add"),
+        {
+            "account_id": zoom_account.id,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+        },
+    )
+    assert "You are not allowed to connect this Zoom account" in response.content.decode()
+    tenant.refresh_from_db()
+    assert tenant.connection == Tenant.Connection.OAUTH and list(tenant.members.all()) == [
+        connector
+    ]
+
+
+def test_the_same_zoom_user_reconnected_by_another_member_moves_to_them(
     client, zoom_account, connector, staff_a
 ):
     client.force_login(connector)
     connect_through_zoom(client)
+    tenant = Tenant.objects.get(account_id=zoom_account.id)
+    TenantMembership.objects.create(tenant=tenant, user=staff_a)
     client.force_login(staff_a)
 
     connect_through_zoom(client)
 
-    tenant = Tenant.objects.get(account_id=zoom_account.id)
     assert set(tenant.members.all()) == {connector, staff_a}
+    tenant.refresh_from_db()
     assert tenant.social_account.user == staff_a
     assert SocialToken.objects.count() == 1
+
+
+def test_switching_to_server_to_server_revokes_the_oauth_authorization(
+    client, zoom, zoom_account, connector
+):
+    client.force_login(connector)
+    connect_through_zoom(client)
+    oauth_token = decrypt(SocialToken.objects.get().token)
+
+    client.post(
+        reverse("admin:tenants_tenant_add"),
+        {
+            "account_id": zoom_account.id,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+        },
+    )
+
+    assert Tenant.objects.get().connection == Tenant.Connection.SERVER_TO_SERVER
+    assert not SocialAccount.objects.exists()
+    assert zoom_get_me(zoom, oauth_token).status_code == 401
 
 
 def test_a_connect_flow_can_use_an_app_stored_in_the_database(

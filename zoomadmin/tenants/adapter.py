@@ -3,8 +3,8 @@
 The flow (SPEC §6): a signed-in staff user opens ``/accounts/zoom/login/?process=connect``,
 consents at Zoom, and allauth's callback exchanges the code and fetches ``GET /users/me``, whose
 ``account_id`` names the tenant. allauth stores the tokens in its ``SocialToken`` (encrypted by
-``zoomadmin.tenants.crypto`` on save); ``zoomadmin.tenants.tenant_connect_oauth`` then creates or re-links
-the tenant and makes the user a member:
+``zoomadmin.tenants.crypto`` on save); ``zoomadmin.tenants.services.tenant_connect_oauth`` then
+creates or re-links the tenant and makes the user a member:
 
 - a Zoom user connected for the first time: from allauth's ``social_account_added`` signal, sent
   once the new ``SocialAccount`` and its token are saved;
@@ -13,7 +13,10 @@ the tenant and makes the user a member:
   connection moves to the current user (allauth would refuse it as "connected to another account").
 
 Everything else is refused: signing in or signing up through Zoom, anonymous or non-staff users,
-and staff without the permission to add (new account) or change (known account) tenants.
+staff without the permission to add (new account) or change (known account) tenants, and
+re-linking a known account unless the staff user is a member of its tenant (or a superuser) and
+the Zoom user has the Owner or Admin role: a technician with a Zoom seat in another customer's
+account must not be able to make that account theirs.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ from django.utils.http import urlencode
 
 from zoomadmin.tenants.crypto import decrypt, is_encrypted
 from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.scoping import may_connect_account
 from zoomadmin.tenants.services import tenant_connect_oauth
 
 CHANGELIST = "admin:tenants_tenant_changelist"
+# Zoom's built-in roles: "0" Owner, "1" Admin, "2" Member.
+ADMIN_ROLE_IDS = frozenset({"0", "1"})
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -57,10 +63,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         account_id = str(sociallogin.account.extra_data.get("account_id") or "")
         if not account_id:
             _refuse(request, "Zoom did not say which account this user belongs to.")
-        known = Tenant.objects.filter(account_id=account_id).exists()
-        permission = "tenants.change_tenant" if known else "tenants.add_tenant"
-        if not user.has_perm(permission):
+        tenant = Tenant.objects.filter(account_id=account_id).first()
+        if not may_connect_account(user, tenant):
             _refuse(request, "You are not allowed to connect this Zoom account.")
+        if tenant is not None and not is_account_admin(sociallogin.account.extra_data):
+            # Any Zoom user of the account could otherwise replace its admin's authorization.
+            _refuse(
+                request,
+                "Only a Zoom user with the Owner or Admin role can authorize this account again; "
+                "sign in to Zoom as one.",
+            )
         if sociallogin.account.pk is None:
             return  # a new Zoom user: linked from social_account_added once allauth saved it
         if sociallogin.account.user_id != user.pk:
@@ -94,6 +106,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 def may_connect(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_account_admin(profile: dict[str, Any]) -> bool:
+    """Whether Zoom's ``GET /users/me`` answer is of the account's Owner or an Admin (Zoom's
+    built-in roles "0" and "1"; a custom role cannot be told apart from a member's)."""
+    return str(profile.get("role_id")) in ADMIN_ROLE_IDS or profile.get("role_name") in (
+        "Owner",
+        "Admin",
+    )
 
 
 def refuse_sign_in(request: HttpRequest) -> HttpResponseRedirect:

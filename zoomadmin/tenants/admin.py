@@ -27,7 +27,11 @@ from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership
-from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
+from zoomadmin.tenants.scoping import (
+    TenantScopedAdmin,
+    TenantScopedTabularInline,
+    may_connect_account,
+)
 from zoomadmin.tenants.services import (
     synced_data_models,
     tenant_connect_server_to_server,
@@ -174,13 +178,8 @@ class TenantAdmin(TenantScopedAdmin):
         initial = {"account_id": request.GET.get("account_id", "")}
         form = ServerToServerForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            try:
-                tenant = tenant_connect_server_to_server(user=request.user, **form.cleaned_data)
-            except ZoomReauthorizationRequired as error:
-                form.add_error(None, f"Zoom refused these credentials: {error.message}")
-            except ZoomError as error:
-                form.add_error(None, str(error))
-            else:
+            tenant = self._connect_server_to_server(request, form)
+            if tenant is not None:
                 messages.success(request, f"Connected the Zoom account “{tenant}”.")
                 return HttpResponseRedirect(
                     reverse("admin:tenants_tenant_change", args=[tenant.pk])
@@ -195,6 +194,24 @@ class TenantAdmin(TenantScopedAdmin):
         return TemplateResponse(
             request, "admin/tenants/tenant/connect_server_to_server.html", context
         )
+
+    def _connect_server_to_server(
+        self, request: HttpRequest, form: ServerToServerForm
+    ) -> Tenant | None:
+        """The connected tenant, or None with the reason added to ``form``."""
+        account_id = form.cleaned_data["account_id"].strip()
+        if not may_connect_account(
+            request.user, Tenant.objects.filter(account_id=account_id).first()
+        ):
+            form.add_error("account_id", "You are not allowed to connect this Zoom account.")
+            return None
+        try:
+            return tenant_connect_server_to_server(user=request.user, **form.cleaned_data)
+        except ZoomReauthorizationRequired as error:
+            form.add_error(None, f"Zoom refused these credentials: {error.message}")
+        except ZoomError as error:
+            form.add_error(None, str(error))
+        return None
 
     # --- disconnecting -----------------------------------------------------------------------
 

@@ -158,6 +158,15 @@ def _tenant_id_of(obj: models.Model) -> int | None:
     return getattr(target, f"{last}_id", None)
 
 
+def may_connect_account(user: Any, tenant: Tenant | None) -> bool:
+    """Whether ``user`` may connect a new Zoom account (``tenant`` None) or re-link the existing
+    ``tenant``, which takes its membership (or being a superuser) besides the permission:
+    a Zoom seat in another customer's account must not make anyone that customer's member."""
+    if tenant is None:
+        return user.has_perm("tenants.add_tenant")
+    return user.has_perm("tenants.change_tenant") and user_can_access(user, tenant)
+
+
 class TenantScopedMixin:
     """Queryset and relation-choice scoping shared by ModelAdmins and inlines."""
 

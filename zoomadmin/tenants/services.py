@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from zoomadmin.tenants.crypto import (
     ENCRYPTED_FIELDS,
@@ -63,10 +64,14 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
     account_id = str(profile["account_id"])
     with transaction.atomic():
         tenant, created = _lock_or_create(account_id, connection=Tenant.Connection.OAUTH)
-        previous = tenant.social_account_id
-        if previous and previous != social_account.pk:
-            # Another Zoom user of the account authorized before: its token is not needed anymore.
-            SocialAccount.objects.filter(pk=previous).delete()
+        # The authorization this one replaces, revoked once the new one is committed.
+        replaced = None
+        if tenant.social_account_id and tenant.social_account_id != social_account.pk:
+            # Another Zoom user of the account authorized before.
+            replaced = _current_grant(tenant)
+            SocialAccount.objects.filter(pk=tenant.social_account_id).delete()
+        elif not tenant.social_account_id:
+            replaced = _current_grant(tenant)  # a Server-to-Server app's token, if any
         # The same Zoom user may have been the connection of another account (moved accounts).
         for other in Tenant.objects.filter(social_account=social_account).exclude(pk=tenant.pk):
             _mark(other, reason="the Zoom user now belongs to another account", user=user)
@@ -86,6 +91,7 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
             created=created,
             details={"connection": "oauth", "zoom_user_id": str(profile.get("id", ""))},
         )
+    _revoke_grant(replaced, account_id=account_id)
     logger.info("Connected Zoom account %s over OAuth (tenant %s)", account_id, tenant.pk)
     return tenant
 
@@ -107,7 +113,10 @@ def tenant_connect_server_to_server(
     )
     with transaction.atomic():
         tenant, created = _lock_or_create(account_id, connection=Tenant.Connection.SERVER_TO_SERVER)
+        replaced = None
         if tenant.social_account_id:
+            # The OAuth authorization this app replaces, revoked once the new one is committed.
+            replaced = _current_grant(tenant)
             _delete_oauth_connection(tenant)
         ServerToServerCredential.objects.update_or_create(
             tenant=tenant,
@@ -126,6 +135,7 @@ def tenant_connect_server_to_server(
             created=created,
             details={"connection": "s2s", "client_id": client_id},
         )
+    _revoke_grant(replaced, account_id=account_id)
     logger.info("Connected Zoom account %s with Server-to-Server OAuth", account_id)
     return tenant
 
@@ -255,38 +265,71 @@ def _delete_oauth_connection(tenant: Tenant) -> None:
         tenant.social_account = None
 
 
-def _revoke(tenant: Tenant) -> bool:
-    """Revoke the tenant's current access token at Zoom; False when there was none or Zoom refused."""
+@dataclass(frozen=True, repr=False)
+class _Grant:
+    """What revoking one authorization at Zoom takes (secrets: never logged, never repr'd)."""
+
+    client_id: str
+    client_secret: str
+    token: str
+
+
+@sensitive_variables("client_secret", "social_token")
+def _oauth_grant(social_account_id: int | None) -> _Grant | None:
+    social_token = (
+        SocialToken.objects.select_related("app")
+        .filter(account_id=social_account_id)
+        .order_by("-pk")
+        .first()
+    )
+    if social_account_id is None or social_token is None or not social_token.token:
+        return None
+    client_id, client_secret = oauth_app_credentials(social_token.app)
+    return _Grant(client_id, client_secret, decrypt(social_token.token))
+
+
+def _s2s_grant(tenant: Tenant) -> _Grant | None:
+    credential = ServerToServerCredential.objects.filter(tenant=tenant).first()
+    if credential is None or not credential.access_token:
+        return None
+    return _Grant(
+        credential.client_id, decrypt(credential.client_secret), decrypt(credential.access_token)
+    )
+
+
+def _current_grant(tenant: Tenant) -> _Grant | None:
+    """The tenant's authorization as stored; None when there is none or it cannot be read."""
     try:
         if tenant.social_account_id:
-            social_token = (
-                SocialToken.objects.select_related("app")
-                .filter(account_id=tenant.social_account_id)
-                .order_by("-pk")
-                .first()
-            )
-            if social_token is None or not social_token.token:
-                return False
-            client_id, client_secret = oauth_app_credentials(social_token.app)
-            token = decrypt(social_token.token)
-        else:
-            credential = ServerToServerCredential.objects.filter(tenant=tenant).first()
-            if credential is None or not credential.access_token:
-                return False
-            client_id, client_secret = credential.client_id, decrypt(credential.client_secret)
-            token = decrypt(credential.access_token)
+            return _oauth_grant(tenant.social_account_id)
+        return _s2s_grant(tenant)
+    except SecretUnavailable as error:
+        logger.warning("Cannot revoke the token of Zoom account %s: %s", tenant.account_id, error)
+        return None
+
+
+@sensitive_variables("grant")
+def _revoke_grant(grant: _Grant | None, *, account_id: str) -> bool:
+    """Revoke ``grant`` at Zoom; False when there was none or Zoom refused (logged)."""
+    if grant is None:
+        return False
+    try:
         revoke_token(
             oauth_base_url=settings.ZOOM_OAUTH_BASE_URL,
-            client_id=client_id,
-            client_secret=client_secret,
-            token=token,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret,
+            token=grant.token,
         )
-    except (ZoomError, SecretUnavailable) as error:
-        logger.warning(
-            "Could not revoke the token of Zoom account %s: %s", tenant.account_id, error
-        )
+    except ZoomError as error:
+        logger.warning("Could not revoke the token of Zoom account %s: %s", account_id, error)
         return False
     return True
+
+
+def _revoke(tenant: Tenant) -> bool:
+    """Revoke the tenant's current authorization at Zoom; False when there was none or Zoom
+    refused."""
+    return _revoke_grant(_current_grant(tenant), account_id=tenant.account_id)
 
 
 def _mark_connected(
