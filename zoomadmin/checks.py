@@ -5,13 +5,20 @@
 - zoomadmin.E002: such an admin has an inline of tenant data that does not use a
   ``TenantScoped*Inline`` (its relation choices would list every tenant's rows).
 - zoomadmin.E003: ``ZOOM_ENCRYPTION_KEYS`` holds something that is not a Fernet key.
+- zoomadmin.E004: with ``DEBUG`` off, ``ZOOM_API_BASE_URL`` or ``ZOOM_OAUTH_BASE_URL`` is not
+  HTTPS or points at this machine (the sandbox): every tenant's token would be sent there.
+- zoomadmin.W001 (``--deploy``): ``ZOOM_ENCRYPTION_KEYS`` is unset, so the stored tokens hang on
+  ``DJANGO_SECRET_KEY``: changing it without ``DJANGO_SECRET_KEY_FALLBACKS`` loses them all.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.admin.sites import AdminSite, all_sites
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -59,3 +66,63 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="zoomadmin.E003")]
     return []
+
+
+ZOOM_URL_SETTINGS = ("ZOOM_API_BASE_URL", "ZOOM_OAUTH_BASE_URL")
+
+
+@checks.register(checks.Tags.security)
+def check_zoom_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.Error]:
+    """In production, Zoom is reached over HTTPS on another machine, never the sandbox."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    for name in ZOOM_URL_SETTINGS:
+        url = getattr(settings, name)
+        problem = insecure_url_problem(url)
+        if problem:
+            errors.append(
+                checks.Error(
+                    f"{name} is {url!r}, {problem}: with DJANGO_DEBUG off, every tenant's "
+                    "token would be sent there.",
+                    hint=f"Unset {name} (Zoom's own host is the default), or run the sandbox "
+                    "with DJANGO_DEBUG=1.",
+                    id="zoomadmin.E004",
+                )
+            )
+    return errors
+
+
+def insecure_url_problem(url: str) -> str:
+    """Why ``url`` may not carry a tenant's token in production ("" when it may)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "not HTTPS"
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "this machine"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    if address.is_loopback or address.is_unspecified:
+        return "this machine"
+    return ""
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_encryption_keys_are_set(app_configs: Any = None, **kwargs: Any) -> list[checks.Warning]:
+    if settings.ZOOM_ENCRYPTION_KEYS:
+        return []
+    return [
+        checks.Warning(
+            "ZOOM_ENCRYPTION_KEYS is unset: the stored Zoom tokens and secrets are encrypted with "
+            "a key derived from DJANGO_SECRET_KEY, and changing that key without listing the old "
+            "one in DJANGO_SECRET_KEY_FALLBACKS makes every one of them unreadable (each tenant "
+            "would need to be connected again).",
+            hint="Set ZOOM_ENCRYPTION_KEYS to a Fernet key of its own "
+            "(python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'), then run manage.py zoom_reencrypt.",
+            id="zoomadmin.W001",
+        )
+    ]

@@ -35,6 +35,9 @@ if not SECRET_KEY:
         "DJANGO_SECRET_KEY is not set: using the development key.", RuntimeWarning, stacklevel=1
     )
     SECRET_KEY = _DEV_SECRET_KEY
+# Former secret keys, newest first: sessions and, without ZOOM_ENCRYPTION_KEYS, the stored tokens
+# (encrypted with a key derived from the secret key) stay readable after DJANGO_SECRET_KEY changes.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
@@ -137,6 +140,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Health probes speak plain HTTP to the process; a redirect to HTTPS would fail them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # --- Zoom ---

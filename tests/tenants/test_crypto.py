@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -112,3 +115,57 @@ def test_the_reencrypt_command_retires_the_old_key(db, django_user_model, settin
     settings.ZOOM_ENCRYPTION_KEYS = [new]
     (raw,) = _raw("socialaccount_socialtoken", "token", token.pk)
     assert crypto.decrypt(raw) == ACCESS
+
+
+def _in_a_fresh_process(code: str, **environ: str) -> str:
+    """Run ``code`` with the product's settings read from ``environ``, as a deployment would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ZOOM_"))}
+    env.update(DJANGO_SETTINGS_MODULE="zoomadmin.settings", **environ)
+    prelude = "import django, warnings; warnings.simplefilter('ignore'); django.setup()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_rotating_the_django_secret_key_keeps_stored_tokens_readable_through_the_fallbacks():
+    old_key, new_key = "an-old-django-secret-key-" + "o" * 30, "a-new-django-secret-key-" + "n" * 30
+    stored = _in_a_fresh_process(
+        "from zoomadmin.tenants.crypto import encrypt; print(encrypt('a-refresh-token'))",
+        DJANGO_SECRET_KEY=old_key,
+    )
+
+    read = _in_a_fresh_process(
+        f"from zoomadmin.tenants.crypto import decrypt; print(decrypt({stored!r}))",
+        DJANGO_SECRET_KEY=new_key,
+        DJANGO_SECRET_KEY_FALLBACKS=old_key,
+    )
+
+    assert read == "a-refresh-token"
+
+
+def test_setting_encryption_keys_later_keeps_tokens_readable_and_reencrypt_moves_them(
+    db, django_user_model, settings
+):
+    settings.ZOOM_ENCRYPTION_KEYS = []
+    token = _social_token(django_user_model.objects.create(username="u"))
+    settings.ZOOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    call_command("zoom_reencrypt", stdout=StringIO())
+
+    settings.SECRET_KEY = "a-rotated-django-secret-key-of-some-length-0123456789"
+    (raw,) = _raw("socialaccount_socialtoken", "token", token.pk)
+    assert crypto.decrypt(raw) == ACCESS
+
+
+def test_the_deploy_check_warns_while_tokens_hang_on_the_django_secret_key(settings):
+    settings.ZOOM_ENCRYPTION_KEYS = []
+    assert "zoomadmin.W001" in [e.id for e in run_checks(include_deployment_checks=True)]
+    settings.ZOOM_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert "zoomadmin.W001" not in [e.id for e in run_checks(include_deployment_checks=True)]

@@ -3,8 +3,9 @@ Server-to-Server client secrets are stored encrypted with Fernet (AES-128-CBC + 
 from the ``cryptography`` package), so that a database dump alone reveals no usable secret.
 
 Keys come from ``settings.ZOOM_ENCRYPTION_KEYS`` (Fernet keys, newest first). When it is empty, a
-key is derived from ``SECRET_KEY`` (and one per ``SECRET_KEY_FALLBACKS`` entry, so rotating the
-Django secret key the documented way keeps old values readable). Encryption always uses the first
+key is derived from ``SECRET_KEY`` (and one per ``SECRET_KEY_FALLBACKS`` entry, read from
+``DJANGO_SECRET_KEY_FALLBACKS``, so rotating the Django secret key the documented way keeps old
+values readable); the derived keys are tried after the explicit ones. Encryption always uses the first
 key; decryption tries every key (``MultiFernet``), and :func:`rotate` re-encrypts a value with the
 first key, which is how a key is retired.
 
@@ -102,12 +103,13 @@ def derive_key(secret: str) -> bytes:
 
 
 def configured_keys() -> list[bytes]:
-    """The keys in use, newest first."""
-    keys = list(getattr(settings, "ZOOM_ENCRYPTION_KEYS", []) or [])
-    if keys:
-        return [key.encode() if isinstance(key, str) else key for key in keys]
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return [derive_key(secret) for secret in secrets]
+    """The keys in use, newest first: ``ZOOM_ENCRYPTION_KEYS``, then the keys derived from
+    ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``. Encryption uses the first; the derived keys
+    stay readable behind explicit ones, so that setting ``ZOOM_ENCRYPTION_KEYS`` on an existing
+    installation and running ``zoom_reencrypt`` moves every value to it."""
+    keys = [key.encode() if isinstance(key, str) else key for key in settings.ZOOM_ENCRYPTION_KEYS]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return keys + [derive_key(secret) for secret in secrets]
 
 
 def validate_keys() -> None:
