@@ -235,6 +235,16 @@ def oauth_app_credentials(app: SocialApp | None = None) -> tuple[str, str]:
     return app.client_id, secret
 
 
+def oauth_app_source() -> str:
+    """Where the Zoom OAuth app comes from: "environment" (``ZOOM_CLIENT_ID``), "admin" (a
+    SocialApp saved in the database), or "" when there is none."""
+    if settings.SOCIALACCOUNT_PROVIDERS.get("zoom", {}).get("APPS"):
+        return "environment"
+    if SocialApp.objects.filter(provider="zoom").exists():
+        return "admin"
+    return ""
+
+
 def _lock_or_create(account_id: str, *, connection: str) -> tuple[Tenant, bool]:
     """The tenant of ``account_id``, locked, created if new (inside the caller's transaction)."""
     tenant = Tenant.objects.select_for_update().filter(account_id=account_id).first()
