@@ -14,13 +14,18 @@ from pathlib import Path
 import pytest
 from allauth.socialaccount.models import SocialToken
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from zoomadmin.tenants.crypto import decrypt
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry
-from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant, token_provider_for
+from zoomadmin.tenants.tokens import (
+    TenantNotConnected,
+    TokenRefreshInTransaction,
+    client_for_tenant,
+    token_provider_for,
+)
 from zoomadmin.zoom.auth import StaticTokenProvider
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomReauthorizationRequired
@@ -180,3 +185,27 @@ def test_server_to_server_tokens_are_renewed_before_expiry(zoom, zoom_account, c
     assert len(set(tokens)) == 1 and tokens[0] != first
     assert zoom.state.stats.tokens_issued["account_credentials"] == 2
     assert _works(zoom, tokens[0])
+
+
+class _SaveFailed(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_asked_for_inside_a_transaction_that_rolls_back_loses_no_refresh_token(
+    zoom, oauth_tenant
+):
+    _expire_now(zoom, oauth_tenant)
+
+    # An admin view's atomic block: a Zoom call that needs a refresh, then a failed save.
+    with pytest.raises((TokenRefreshInTransaction, _SaveFailed)):
+        with transaction.atomic():
+            client_for_tenant(oauth_tenant).get_me()
+            raise _SaveFailed
+
+    assert zoom.state.stats.token_refreshes == 0  # refused before anything reached Zoom
+    assert client_for_tenant(oauth_tenant).get_me()["account_id"] == oauth_tenant.account_id
+    oauth_tenant.refresh_from_db()
+    assert oauth_tenant.is_connected
+    assert zoom.state.stats.token_refreshes == 1
+    assert zoom.state.stats.refresh_token_reuses == 0

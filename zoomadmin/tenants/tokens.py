@@ -15,8 +15,10 @@ of every tenant (they are rare and short). A waiter re-reads the token once it h
 uses the one the winner stored instead of refreshing again. The lock spans the call to Zoom's
 token endpoint; that call has its own timeout.
 
-When this runs inside a caller's transaction, the new pair commits with that transaction: wrap no
-Zoom call in a transaction that may roll back, or a rotated refresh token is lost.
+A refresh commits in a durable transaction of its own, so the rotated pair is stored whatever the
+caller does afterwards; asked for inside a caller's transaction, it refuses
+(``TokenRefreshInTransaction``) before sending anything to Zoom: wrap no Zoom call in
+``transaction.atomic()``.
 
 A refusal from the token endpoint marks the tenant "needs re-authorization" (committed, with the
 reason) and raises ``ZoomReauthorizationRequired``; after that every call raises
@@ -26,6 +28,7 @@ reason) and raises ``ZoomReauthorizationRequired``; after that every call raises
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 import requests
@@ -33,6 +36,7 @@ from allauth.socialaccount.models import SocialToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from zoomadmin.tenants.crypto import SecretUnavailable, decrypt
 from zoomadmin.tenants.models import ServerToServerCredential, Tenant
@@ -65,6 +69,22 @@ class TenantNotConnected(ZoomReauthorizationRequired):
         return "Zoom account not connected"
 
 
+class TokenRefreshInTransaction(RuntimeError):
+    """A token refresh was asked for inside a database transaction (a programming error).
+
+    Zoom rotates the refresh token on every refresh and the old one dies; had the new pair been
+    written in the caller's transaction, a rollback would lose it and the tenant would need to be
+    connected again. So a refresh commits on its own, and refuses to run inside a transaction.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A Zoom token refresh cannot run inside a database transaction: Zoom rotates the "
+            "refresh token, and a rollback would lose the new one. Call Zoom outside "
+            "transaction.atomic()."
+        )
+
+
 class _TenantTokenProvider:
     """Memory cache in front of the database, and the locked refresh shared by both kinds."""
 
@@ -93,8 +113,14 @@ class _TenantTokenProvider:
     def refresh(self, stale_token: str) -> str:
         return self._renew(stale_token=stale_token)
 
+    @sensitive_variables("stale_token", "token", "response")
     def _renew(self, *, stale_token: str) -> str:
-        with transaction.atomic():
+        with ExitStack() as locked:
+            try:
+                # Durable: the rotated pair commits here, never with a caller's transaction.
+                locked.enter_context(transaction.atomic(durable=True))
+            except RuntimeError:
+                raise TokenRefreshInTransaction() from None
             tenant = Tenant.objects.select_for_update().get(pk=self.tenant_id)
             if not tenant.is_connected:
                 raise TenantNotConnected.for_tenant(tenant)
