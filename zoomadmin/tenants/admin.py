@@ -16,6 +16,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -31,6 +34,7 @@ from zoomadmin.tenants.scoping import (
     TenantScopedAdmin,
     TenantScopedTabularInline,
     may_connect_account,
+    users_visible_to,
 )
 from zoomadmin.tenants.services import (
     synced_data_models,
@@ -287,6 +291,64 @@ def reconnect_url(tenant: Tenant) -> str:
 def connect_url() -> str:
     """allauth's Zoom connect flow (SPEC §4)."""
     return reverse("zoom_login") + "?process=connect"
+
+
+# --- Django's users and groups -------------------------------------------------------------
+
+
+class ScopedUserAdmin(UserAdmin):
+    """Superusers manage users. Other staff see, read-only, themselves and the members of their
+    tenants (whom the membership form offers): never another customer's staff, and nothing to
+    change, since whoever may change a user may make anyone a superuser."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request) & users_visible_to(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+        if not _superuser(request):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+
+class SuperuserGroupAdmin(GroupAdmin):
+    """Groups grant permissions, to every tenant's data: superusers only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+
+def _superuser(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+for _model, _admin in ((get_user_model(), ScopedUserAdmin), (Group, SuperuserGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
 
 
 # --- django-q2's task pages --------------------------------------------------------------

@@ -10,7 +10,8 @@ tenants only; an active superuser sees everything; anyone else sees nothing. Thr
   changelist's), autocomplete (Django asks the target model's admin for its queryset), the choices
   of every foreign key and many-to-many field that points at tenant data, list filters on such
   relations, and object permissions;
-- ``tenants_for(user)``, the tenants themselves.
+- ``tenants_for(user)``, the tenants themselves, and ``users_visible_to(user)``, the Django users
+  (staff) a user may see: a customer's staff never sees another customer's.
 
 A model is tenant data when a chain of forward foreign keys leads from it to ``Tenant``
 (``tenant_path``); ``zoomadmin.checks`` refuses to start when such a model's admin does not use
@@ -25,9 +26,10 @@ from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from zoomadmin.tenants.models import Tenant, TenantMembership
@@ -114,6 +116,19 @@ def scope_to_user(
     return queryset.filter(**{f"{path}__in" if path else "pk__in": member_of})
 
 
+def users_visible_to(user: Any) -> QuerySet:
+    """The Django users ``user`` may see: everyone for a superuser; for other staff, themselves
+    and the members of their tenants (never another customer's staff)."""
+    users = get_user_model()._default_manager.all()
+    if _sees_everything(user):
+        return users
+    if not _sees_memberships(user):
+        return users.none()
+    member_of = TenantMembership.objects.filter(user=user).values("tenant_id")
+    colleagues = TenantMembership.objects.filter(tenant_id__in=member_of).values("user_id")
+    return users.filter(Q(pk=user.pk) | Q(pk__in=colleagues))
+
+
 def get_for_user_or_404(queryset: QuerySet[_M], user: Any, **lookups: Any) -> _M:
     """The one object of ``queryset`` matching ``lookups`` that ``user`` may see, else 404."""
     try:
@@ -183,6 +198,9 @@ class TenantScopedMixin:
         # Choices (select, raw id, autocomplete validation) of relations to tenant data.
         queryset = super().get_field_queryset(db, db_field, request)  # type: ignore[misc]
         related = db_field.remote_field.model
+        if related is get_user_model():
+            # A membership's user: only those the user admin shows (ScopedUserAdmin).
+            return users_visible_to(request.user).using(db)
         if not is_tenant_data(related):
             return queryset
         if queryset is None:
