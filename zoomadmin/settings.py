@@ -140,6 +140,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Error pages and reports hide tokens and secrets, in DEBUG too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "zoomadmin.reporting.ExceptionReporterFilter"
 # Health probes speak plain HTTP to the process; a redirect to HTTPS would fail them.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
+from tests.zoom.test_secrets import debug_page
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
 from zoomadmin.tenants.crypto import decrypt
 from zoomadmin.tenants.models import ServerToServerCredential, Tenant
 from zoomadmin.tenants.services import tenant_connect_server_to_server
+from zoomadmin.tenants.tokens import token_provider_for
 
 
 def _admin_pages() -> Iterator[str]:
@@ -59,3 +64,25 @@ def test_no_admin_page_shows_a_secret(
         assert not [secret for secret in secrets_seen if secret in html], url
         shown += response.status_code == 200
     assert shown > 10
+
+
+def test_a_debug_error_page_during_a_token_refresh_shows_no_token_or_secret(
+    zoom, oauth_tenant, settings, monkeypatch
+):
+    settings.DEBUG = True
+    stored = SocialToken.objects.get(account=oauth_tenant.social_account)
+    access, refresh = decrypt(stored.token), decrypt(stored.token_secret)
+    SocialToken.objects.filter(pk=stored.pk).update(expires_at=timezone.now())
+
+    @sensitive_variables()  # as exchange_refresh_token, whose place it takes, hides its own
+    def broken(**kwargs):
+        raise RuntimeError("a bug while refreshing")
+
+    monkeypatch.setattr("zoomadmin.tenants.tokens.exchange_refresh_token", broken)
+    with pytest.raises(RuntimeError) as caught:
+        token_provider_for(oauth_tenant).get_token()
+
+    page = debug_page(caught)
+    assert "_renew" in page and "stale_token" in page
+    for secret in (access, refresh, DEFAULT_CLIENT_SECRET):
+        assert secret not in page

@@ -6,6 +6,7 @@ import logging
 import time
 
 import pytest
+from django.views.debug import ExceptionReporter
 
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ScriptedFault
 from zoomadmin.zoom.auth import MemoryOAuthTokenProvider, TokenResponse
@@ -61,3 +62,23 @@ def test_no_secret_reaches_logs_or_errors(sandbox, tokens, make_client, caplog):
     for secret in secrets:
         for text in texts:
             assert secret not in text
+
+
+def debug_page(caught: pytest.ExceptionInfo) -> str:
+    """Django's technical 500 page and text report of an exception, as DEBUG would serve it,
+    from the first frame below the test's own (whose locals are the test's business)."""
+    reporter = ExceptionReporter(None, caught.type, caught.value, caught.tb.tb_next)
+    return reporter.get_traceback_html() + reporter.get_traceback_text()
+
+
+def test_a_debug_error_page_shows_no_bearer_token_of_the_client(settings, tokens, make_client):
+    settings.DEBUG = True
+    client = make_client()
+
+    with pytest.raises(TypeError) as caught:
+        # A body that is not JSON: a programming error raised from inside the client's frames.
+        client.create_meeting("me", {"topic": object()})
+
+    page = debug_page(caught)
+    assert "_attempt" in page and "token" in page  # the frame and the variable are shown...
+    assert tokens["access_token"] not in page  # ...its value is not

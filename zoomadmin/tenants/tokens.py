@@ -97,6 +97,7 @@ class _TenantTokenProvider:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(tenant_id={self.tenant_id})"
 
+    @sensitive_variables("cached", "token")
     def get_token(self) -> str:
         cached = self._cached
         if cached is not None and _fresh(cached[1]):
@@ -110,6 +111,7 @@ class _TenantTokenProvider:
             return token
         return self._renew(stale_token=token)
 
+    @sensitive_variables("stale_token")
     def refresh(self, stale_token: str) -> str:
         return self._renew(stale_token=stale_token)
 
@@ -178,6 +180,7 @@ class OAuthTokenProvider(_TenantTokenProvider):
         except SecretUnavailable:
             return "", None
 
+    @sensitive_variables("client_secret")
     def _request(self, tenant: Tenant) -> TokenResponse:
         social_token = self._social_token(tenant)
         if social_token is None or not social_token.token_secret:

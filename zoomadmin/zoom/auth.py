@@ -66,6 +66,7 @@ class StaticTokenProvider:
     def get_token(self) -> str:
         return self._token
 
+    @sensitive_variables("stale_token")
     def refresh(self, stale_token: str) -> str:
         # Returning the same token tells the client that a retry cannot help.
         return self._token
@@ -272,6 +273,7 @@ class MemoryOAuthTokenProvider:
                 self._refresh_locked()
             return self._access_token
 
+    @sensitive_variables("stale_token")
     def refresh(self, stale_token: str) -> str:
         with self._lock:
             if self._refused is not None:

@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
@@ -244,6 +245,7 @@ class ZoomClient:
                 return
             query["next_page_token"] = token
 
+    @sensitive_variables("token", "fresh")
     def _send(
         self,
         method: str,
@@ -290,6 +292,7 @@ class ZoomClient:
                 raise error
             self._wait_before_retry(method, path, attempt, str(response.status_code), delay)
 
+    @sensitive_variables("token")
     def _attempt(
         self,
         method: str,
@@ -304,6 +307,7 @@ class ZoomClient:
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
+        outcome = "an unexpected error"
         try:
             response = self.session.request(
                 method,
