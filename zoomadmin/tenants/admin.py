@@ -293,6 +293,44 @@ def connect_url() -> str:
     return reverse("zoom_login") + "?process=connect"
 
 
+# --- pages for superusers only ---------------------------------------------------------
+
+
+class SuperuserOnlyMixin:
+    """For pages that span every tenant: groups (they grant permissions on every tenant's data),
+    the Zoom OAuth app, and django-q2's tasks (their arguments and results)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _superuser(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request) and super().has_delete_permission(request, obj)
+
+
+def _superuser(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def _restrict_to_superusers(app_label: str) -> None:
+    for model, model_admin in list(admin.site._registry.items()):
+        if model._meta.app_label == app_label:
+            base = type(model_admin)
+            admin.site.unregister(model)
+            admin.site.register(model, type(base.__name__, (SuperuserOnlyMixin, base), {}))
+
+
+_restrict_to_superusers("django_q")
+
+
 # --- Django's users and groups -------------------------------------------------------------
 
 
@@ -322,66 +360,14 @@ class ScopedUserAdmin(UserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
-class SuperuserGroupAdmin(GroupAdmin):
-    """Groups grant permissions, to every tenant's data: superusers only."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _superuser(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _superuser(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
-
-
-def _superuser(request: HttpRequest) -> bool:
-    return request.user.is_active and request.user.is_superuser
+class SuperuserGroupAdmin(SuperuserOnlyMixin, GroupAdmin):
+    pass
 
 
 for _model, _admin in ((get_user_model(), ScopedUserAdmin), (Group, SuperuserGroupAdmin)):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)
-
-
-# --- django-q2's task pages --------------------------------------------------------------
-
-
-class SuperuserOnlyMixin:
-    """django-q2's task pages show the arguments and results of every tenant's tasks."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self.has_module_permission(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request) and super().has_delete_permission(request, obj)
-
-
-def _restrict_to_superusers(app_label: str) -> None:
-    for model, model_admin in list(admin.site._registry.items()):
-        if model._meta.app_label == app_label:
-            base = type(model_admin)
-            admin.site.unregister(model)
-            admin.site.register(model, type(base.__name__, (SuperuserOnlyMixin, base), {}))
-
-
-_restrict_to_superusers("django_q")
 
 
 # --- allauth's own pages: none of them may show a token or a client secret -----------------
@@ -413,25 +399,10 @@ class SocialAppForm(BaseSocialAppForm):
 
 
 @admin.register(SocialApp)
-class SocialAppAdmin(BaseSocialAppAdmin):
+class SocialAppAdmin(SuperuserOnlyMixin, BaseSocialAppAdmin):
     form = SocialAppForm
 
     # Error reports (500 e-mails, loggers that render the request) would quote the POSTed secret.
     @method_decorator(sensitive_post_parameters("secret"))
     def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return super().changeform_view(request, *args, **kwargs)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
