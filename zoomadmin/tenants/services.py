@@ -12,7 +12,9 @@ adapter, the token providers and (later) the ``app_deauthorized`` webhook call:
   secret, delete the tenant's synced Zoom data (Zoom's data-compliance rule), mark it disconnected.
 
 One Zoom account is one tenant (``Tenant.account_id`` is unique), and a tenant keeps one
-connection: connecting it another way deletes the previous connection's secrets.
+connection: connecting it again another way (or with another Zoom user) revokes the previous
+authorization at Zoom, once the new one is committed, and deletes its secrets. Who may do that
+is the callers' check (``scoping.may_connect_account``).
 Each of these writes a ``TenantAuditEntry``.
 """
 
@@ -313,7 +315,8 @@ def _current_grant(tenant: Tenant) -> _Grant | None:
         if tenant.social_account_id:
             return _oauth_grant(tenant.social_account_id)
         return _s2s_grant(tenant)
-    except SecretUnavailable as error:
+    except (SecretUnavailable, SocialApp.DoesNotExist, SocialApp.MultipleObjectsReturned) as error:
+        # A removed key or OAuth app: nothing here can revoke it; the connection goes anyway.
         logger.warning("Cannot revoke the token of Zoom account %s: %s", tenant.account_id, error)
         return None
 
