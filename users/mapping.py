@@ -21,10 +21,19 @@ def user_key(data: dict[str, Any]) -> str:
     zoom_id = data.get("id")
     if zoom_id:
         return str(zoom_id)
-    email = str(data.get("email") or "").strip().lower()
+    email = str(data.get("email") or "").strip()
     if not email:
         raise ValueError("a Zoom user payload has neither an id nor an email")
-    return f"email:{email}"
+    return pending_key(email)
+
+
+PENDING_PREFIX = "email:"
+
+
+def pending_key(email: str) -> str:
+    """The key of a user that Zoom lists without an id (emails are unique in an account, and
+    compared without case)."""
+    return PENDING_PREFIX + email.strip().lower()
 
 
 def zoom_user_to_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from users.mapping import zoom_user_to_fields
+from users.mapping import PENDING_PREFIX, pending_key, zoom_user_to_fields
 from users.models import ZoomUser
-from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
 from zoomadmin.tenants.models import Tenant
 
 
@@ -32,7 +32,33 @@ def users_upsert(
     "get", a webhook's changed fields): what they do not carry is kept.
     """
     rows = [zoom_user_to_fields(item) for item in items]
+    _move_accepted_invitations(tenant, rows)
     return bulk_upsert(ZoomUser, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+
+
+def _move_accepted_invitations(tenant: Tenant, rows: list[dict[str, Any]]) -> int:
+    """Move each pending user stored under ``email:<address>`` whose payload now carries an id
+    (the invitation was accepted) to that id: the same row, with its history, is updated by the
+    upsert, instead of a second row beside one that the next listing would mark deleted."""
+    ids_by_key = {
+        pending_key(row["email"]): row["zoom_id"]
+        for row in rows
+        if row.get("email") and not row["zoom_id"].startswith(PENDING_PREFIX)
+    }
+    if not ids_by_key:
+        return 0
+    users = ZoomUser.objects.filter(tenant=tenant)
+    keys = list(ids_by_key)
+    waiting: dict[str, int] = {}
+    for start in range(0, len(keys), SELECT_BATCH_PARAMS):
+        chunk = keys[start : start + SELECT_BATCH_PARAMS]
+        waiting.update(users.filter(zoom_id__in=chunk).values_list("zoom_id", "pk"))
+    moved = 0
+    for key, pk in waiting.items():
+        # Both rows exist (the id arrived before): the complete listing marks the old one.
+        if not users.filter(zoom_id=ids_by_key[key]).exists():
+            moved += users.filter(pk=pk).update(zoom_id=ids_by_key[key])
+    return moved
 
 
 def users_mark_deleted(

@@ -147,7 +147,12 @@ def make_user(
 
 
 def user_list_item(user: dict) -> dict:
-    return project(user, USER_LIST_FIELDS)
+    """An item of ``GET /users``. Users OpenAPI, ``users[].id``: "The API does **not** return
+    this value for users with the `pending` status."."""
+    item = project(user, USER_LIST_FIELDS)
+    if user["status"] == "pending":
+        del item["id"]
+    return item
 
 
 def user_event_object(user: dict) -> dict:

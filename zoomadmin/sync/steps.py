@@ -40,6 +40,7 @@ from django.conf import settings
 
 from meetings import services as meetings
 from users import services as users
+from users.mapping import user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, month_windows
@@ -232,7 +233,8 @@ USERS = Step(
     name="users",
     kind="users",
     listing=list_users,
-    key=_key,
+    # Pending users are listed without an id: keyed by their email until they have one.
+    key=user_key,
     upsert=lambda tenant, entries, at: users.users_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
