@@ -4,6 +4,8 @@
   ``TenantScopedAdmin`` (it would show every tenant's rows to every staff user).
 - zoomadmin.E002: such an admin has an inline of tenant data that does not use a
   ``TenantScoped*Inline`` (its relation choices would list every tenant's rows).
+- zoomadmin.E005: a registered ModelAdmin of anything else is neither superuser-only nor the
+  scoped user admin: staff with its permissions would see (or change) every customer's rows.
 - zoomadmin.E003: ``ZOOM_ENCRYPTION_KEYS`` holds something that is not a Fernet key.
 - zoomadmin.E004: with ``DEBUG`` off, ``ZOOM_API_BASE_URL`` or ``ZOOM_OAUTH_BASE_URL`` is not
   HTTPS or points at this machine (the sandbox): every tenant's token would be sent there.
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +26,14 @@ from django.contrib.admin.sites import AdminSite, all_sites
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from zoomadmin.tenants.admin import ScopedUserAdmin
 from zoomadmin.tenants.crypto import validate_keys
-from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedMixin, is_tenant_data
+from zoomadmin.tenants.scoping import (
+    SuperuserOnlyMixin,
+    TenantScopedAdmin,
+    TenantScopedMixin,
+    is_tenant_data,
+)
 
 
 @checks.register(checks.Tags.admin)
@@ -46,6 +55,17 @@ def check_admins_are_tenant_scoped(
                             id="zoomadmin.E002",
                         )
                     )
+            if not is_tenant_data(model) and not isinstance(model_admin, CROSS_TENANT_SAFE):
+                errors.append(
+                    checks.Error(
+                        f"The admin of {model._meta.label} ({type(model_admin).__qualname__}, "
+                        f"site {site.name!r}) is open to staff but is neither tenant data nor "
+                        "superuser-only.",
+                        hint="Derive it from zoomadmin.tenants.scoping.SuperuserOnlyMixin.",
+                        obj=type(model_admin),
+                        id="zoomadmin.E005",
+                    )
+                )
             if is_tenant_data(model) and not isinstance(model_admin, TenantScopedAdmin):
                 errors.append(
                     checks.Error(
@@ -67,6 +87,10 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks
         return [checks.Error(str(error), id="zoomadmin.E003")]
     return []
 
+
+# Admins of what is not tenant data that staff may still open: superusers' alone, or the user
+# admin, which shows staff only the members of their own tenants.
+CROSS_TENANT_SAFE = (SuperuserOnlyMixin, ScopedUserAdmin)
 
 ZOOM_URL_SETTINGS = ("ZOOM_API_BASE_URL", "ZOOM_OAUTH_BASE_URL")
 
@@ -101,13 +125,26 @@ def insecure_url_problem(url: str) -> str:
     host = (parts.hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "this machine"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return ""
-    if address.is_loopback or address.is_unspecified:
-        return "this machine"
+    address = _ip_address(host)
+    if address is not None:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback or address.is_unspecified:
+            return "this machine"
     return ""
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an address, in every spelling a resolver accepts ("127.1", "2130706433",
+    "0x7f000001" are 127.0.0.1 to ``getaddrinfo``); None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 @checks.register(checks.Tags.security, deploy=True)

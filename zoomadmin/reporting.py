@@ -34,9 +34,9 @@ class ExceptionReporterFilter(SafeExceptionReporterFilter):
         return [(name, self._cleanse_variable(name, value)) for name, value in variables]
 
     def _cleanse_variable(self, name: str, value: Any) -> Any:
-        if isinstance(value, Mapping) and not isinstance(value, dict):
-            try:
+        try:
+            if isinstance(value, Mapping) and not isinstance(value, dict):
                 value = dict(value)  # requests' CaseInsensitiveDict of headers
-            except Exception:  # a mapping that cannot be copied is shown as Django would
-                return value
-        return self.cleanse_setting(name, value)
+            return self.cleanse_setting(name, value)
+        except Exception:  # noqa: BLE001 - cyclic or hostile data: a report must still render
+            return self.cleansed_substitute

@@ -102,3 +102,14 @@ def test_a_membership_can_only_name_a_user_the_staff_member_may_see(
 
     assert response.status_code == 200  # the form, with the refused choice
     assert not TenantMembership.objects.filter(user=staff_b, tenant=tenant_a).exists()
+
+
+@pytest.mark.parametrize(
+    "changelist", ["admin:account_emailaddress_changelist", "admin:sites_site_changelist"]
+)
+def test_pages_that_span_every_customer_are_for_superusers_only(client, staff_a, changelist):
+    # An e-mail address added to a superuser's account would receive its password reset.
+    client.force_login(staff_a)
+
+    assert client.get(reverse(changelist)).status_code == 403
+    assert client.get(reverse("admin:index")).content.decode().count("Email addresses") == 0

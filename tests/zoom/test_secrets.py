@@ -82,3 +82,17 @@ def test_a_debug_error_page_shows_no_bearer_token_of_the_client(settings, tokens
     page = debug_page(caught)
     assert "_attempt" in page and "token" in page  # the frame and the variable are shown...
     assert tokens["access_token"] not in page  # ...its value is not
+
+
+def test_an_error_report_renders_with_cyclic_data_in_a_frame(settings):
+    settings.DEBUG = True
+
+    def broken():
+        cycle: dict = {}
+        cycle["self"] = cycle
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError) as caught:
+        broken()
+
+    assert "a bug" in debug_page(caught)

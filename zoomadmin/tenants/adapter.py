@@ -60,19 +60,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = request.user
         if sociallogin.state.get("process") != AuthProcess.CONNECT or not may_connect(user):
             raise ImmediateHttpResponse(refuse_sign_in(request))
-        account_id = str(sociallogin.account.extra_data.get("account_id") or "")
-        if not account_id:
-            _refuse(request, "Zoom did not say which account this user belongs to.")
-        tenant = Tenant.objects.filter(account_id=account_id).first()
-        if not may_connect_account(user, tenant):
-            _refuse(request, "You are not allowed to connect this Zoom account.")
-        if tenant is not None and not is_account_admin(sociallogin.account.extra_data):
-            # Any Zoom user of the account could otherwise replace its admin's authorization.
-            _refuse(
-                request,
-                "Only a Zoom user with the Owner or Admin role can authorize this account again; "
-                "sign in to Zoom as one.",
-            )
+        # Checked when Zoom's answer came in (ZoomOAuth2Adapter.complete_login), and again here.
+        refusal = connect_refusal(user, sociallogin.account.extra_data)
+        if refusal:
+            _refuse(request, refusal)
         if sociallogin.account.pk is None:
             return  # a new Zoom user: linked from social_account_added once allauth saved it
         if sociallogin.account.user_id != user.pk:
@@ -108,6 +99,29 @@ def may_connect(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
+def connect_refusal(user: Any, profile: dict[str, Any]) -> str:
+    """Why ``user`` may not connect the Zoom account behind ``profile`` (Zoom's ``GET /users/me``
+    answer), or "" when they may. Checked before allauth stores anything of the login."""
+    account_id = str(profile.get("account_id") or "")
+    if not account_id:
+        return "Zoom did not say which account this user belongs to."
+    if not may_connect_account(user, Tenant.objects.filter(account_id=account_id).first()):
+        return "You are not allowed to connect this Zoom account."
+    if not is_account_admin(profile):
+        # Otherwise any Zoom user of an account could claim it, or replace its admin's grant.
+        return (
+            "Only a Zoom user with the Owner or Admin role can connect a Zoom account; "
+            "sign in to Zoom as one."
+        )
+    return ""
+
+
+def refuse(request: HttpRequest, message: str) -> HttpResponseRedirect:
+    """Back to the tenant list, saying why."""
+    messages.error(request, message)
+    return HttpResponseRedirect(reverse(CHANGELIST))
+
+
 def is_account_admin(profile: dict[str, Any]) -> bool:
     """Whether Zoom's ``GET /users/me`` answer is of the account's Owner or an Admin (Zoom's
     built-in roles "0" and "1"; a custom role cannot be told apart from a member's)."""
@@ -128,8 +142,7 @@ def refuse_sign_in(request: HttpRequest) -> HttpResponseRedirect:
 
 
 def _refuse(request: HttpRequest, message: str) -> None:
-    messages.error(request, message)
-    raise ImmediateHttpResponse(HttpResponseRedirect(reverse(CHANGELIST)))
+    raise ImmediateHttpResponse(refuse(request, message))
 
 
 def link_tenant(sender: Any, request: HttpRequest, sociallogin: SocialLogin, **kwargs: Any) -> None:

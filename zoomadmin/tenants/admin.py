@@ -31,8 +31,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership
 from zoomadmin.tenants.scoping import (
+    SuperuserOnlyMixin,
     TenantScopedAdmin,
     TenantScopedTabularInline,
+    is_superuser,
     may_connect_account,
     users_visible_to,
 )
@@ -296,30 +298,6 @@ def connect_url() -> str:
 # --- pages for superusers only ---------------------------------------------------------
 
 
-class SuperuserOnlyMixin:
-    """For pages that span every tenant: groups (they grant permissions on every tenant's data),
-    the Zoom OAuth app, and django-q2's tasks (their arguments and results)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _superuser(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return _superuser(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request) and super().has_delete_permission(request, obj)
-
-
-def _superuser(request: HttpRequest) -> bool:
-    return request.user.is_active and request.user.is_superuser
-
-
 def _restrict_to_superusers(app_label: str) -> None:
     for model, model_admin in list(admin.site._registry.items()):
         if model._meta.app_label == app_label:
@@ -328,7 +306,10 @@ def _restrict_to_superusers(app_label: str) -> None:
             admin.site.register(model, type(base.__name__, (SuperuserOnlyMixin, base), {}))
 
 
-_restrict_to_superusers("django_q")
+# django-q2's tasks (their arguments and results), allauth's e-mail addresses (an address added
+# to someone else's user receives that user's password reset) and the sites framework.
+for _app_label in ("django_q", "account", "sites"):
+    _restrict_to_superusers(_app_label)
 
 
 # --- Django's users and groups -------------------------------------------------------------
@@ -342,20 +323,25 @@ class ScopedUserAdmin(UserAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request) & users_visible_to(request.user)
 
+    def get_list_filter(self, request: HttpRequest) -> list:
+        # The groups filter would name every group of the installation.
+        filters = super().get_list_filter(request)
+        return filters if is_superuser(request.user) else [f for f in filters if f != "groups"]
+
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request) or super().has_view_permission(request, obj)
+        return is_superuser(request.user) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _superuser(request)
+        return is_superuser(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
+        return is_superuser(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _superuser(request)
+        return is_superuser(request.user)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
-        if not _superuser(request):
+        if not is_superuser(request.user):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 

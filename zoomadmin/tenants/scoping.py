@@ -223,6 +223,30 @@ class TenantScopedMixin:
         return self._may_access(request, obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
+class SuperuserOnlyMixin:
+    """The base of admins whose pages span every tenant (groups, which grant permissions on
+    every tenant's data; the Zoom OAuth app; e-mail addresses; background tasks)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_superuser(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_superuser(request.user) and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request.user) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request.user) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+def is_superuser(user: Any) -> bool:
+    return _sees_everything(user)
+
+
 class TenantScopedAdmin(TenantScopedMixin, admin.ModelAdmin):
     """Base class of every ModelAdmin of Tenant or of tenant data (enforced by a system check)."""
 

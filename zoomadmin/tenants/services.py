@@ -12,9 +12,13 @@ adapter, the token providers and (later) the ``app_deauthorized`` webhook call:
   secret, delete the tenant's synced Zoom data (Zoom's data-compliance rule), mark it disconnected.
 
 One Zoom account is one tenant (``Tenant.account_id`` is unique), and a tenant keeps one
-connection: connecting it again another way (or with another Zoom user) revokes the previous
-authorization at Zoom, once the new one is committed, and deletes its secrets. Who may do that
-is the callers' check (``scoping.may_connect_account``).
+connection: connecting it again deletes the previous connection's secrets. Zoom's revoke
+endpoint uninstalls the app ("the revoke endpoint actually does uninstall the app and trigger the
+deauth flow", Zoom staff, devforum.zoom.us/t/18432), account-wide for an app installed by an
+admin, so the previous grant is revoked only when its app is not the new one's (an OAuth app
+replaced by a Server-to-Server app, or by another OAuth app); a grant of the same app by another
+Zoom user is deleted here and left installed, which the audit entry says. Who may connect is the
+callers' check (``adapter.connect_refusal``, ``scoping.may_connect_account``).
 Each of these writes a ``TenantAuditEntry``.
 """
 
@@ -66,14 +70,17 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
     account_id = str(profile["account_id"])
     with transaction.atomic():
         tenant, created = _lock_or_create(account_id, connection=Tenant.Connection.OAUTH)
-        # The authorization this one replaces, revoked once the new one is committed.
-        replaced = None
+        replaced, details = None, {}
         if tenant.social_account_id and tenant.social_account_id != social_account.pk:
-            # Another Zoom user of the account authorized before.
-            replaced = _current_grant(tenant)
+            # Another Zoom user of the account authorized before. Its grant is revoked only if
+            # it is another app's: revoking a grant uninstalls the app, and for an app installed
+            # account-wide that would end the new grant too. Its tokens are deleted either way.
+            previous = _current_grant(tenant)
+            if previous is not None and previous.client_id != _app_client_id(social_account):
+                replaced = previous
+            details["replaced_zoom_user"] = str(tenant.social_account.uid)
+            details["replaced_grant"] = "revoked" if replaced else "deleted here, left installed"
             SocialAccount.objects.filter(pk=tenant.social_account_id).delete()
-        elif not tenant.social_account_id:
-            replaced = _current_grant(tenant)  # a Server-to-Server app's token, if any
         # The same Zoom user may have been the connection of another account (moved accounts).
         for other in Tenant.objects.filter(social_account=social_account).exclude(pk=tenant.pk):
             _mark(other, reason="the Zoom user now belongs to another account", user=user)
@@ -91,7 +98,11 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
             name=tenant.name or _account_name(profile, account_id),
             user=user,
             created=created,
-            details={"connection": "oauth", "zoom_user_id": str(profile.get("id", ""))},
+            details={
+                "connection": "oauth",
+                "zoom_user_id": str(profile.get("id", "")),
+                **details,
+            },
         )
     _revoke_grant(replaced, account_id=account_id)
     logger.info("Connected Zoom account %s over OAuth (tenant %s)", account_id, tenant.pk)
@@ -117,7 +128,8 @@ def tenant_connect_server_to_server(
         tenant, created = _lock_or_create(account_id, connection=Tenant.Connection.SERVER_TO_SERVER)
         replaced = None
         if tenant.social_account_id:
-            # The OAuth authorization this app replaces, revoked once the new one is committed.
+            # The OAuth app leaves this account: its grant is revoked (which uninstalls it) once
+            # the Server-to-Server connection is committed.
             replaced = _current_grant(tenant)
             _delete_oauth_connection(tenant)
         ServerToServerCredential.objects.update_or_create(
@@ -298,6 +310,13 @@ def _oauth_grant(social_account_id: int | None) -> _Grant | None:
         return None
     client_id, client_secret = oauth_app_credentials(social_token.app)
     return _Grant(client_id, client_secret, decrypt(social_token.token))
+
+
+def _app_client_id(social_account: SocialAccount) -> str:
+    """The client id of the OAuth app that issued ``social_account``'s newest token."""
+    token = SocialToken.objects.filter(account=social_account).order_by("-pk").first()
+    app = token.app if token is not None else None
+    return oauth_app_credentials(app)[0]
 
 
 def _s2s_grant(tenant: Tenant) -> _Grant | None:

@@ -6,9 +6,15 @@ and ``urls.py`` beside them is the provider's URL list that ``allauth.urls`` inc
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.zoom.views import ZoomOAuth2Adapter as BaseZoomOAuth2Adapter
 from django.conf import settings
+from django.http import HttpRequest
+
+from zoomadmin.tenants.adapter import connect_refusal, may_connect, refuse, refuse_sign_in
 
 
 class ZoomOAuth2Adapter(BaseZoomOAuth2Adapter):
@@ -23,6 +29,17 @@ class ZoomOAuth2Adapter(BaseZoomOAuth2Adapter):
     @property
     def profile_url(self) -> str:  # type: ignore[override]
         return f"{settings.ZOOM_API_BASE_URL}/users/me"
+
+    def complete_login(self, request: HttpRequest, app: Any, token: Any, **kwargs: Any) -> Any:
+        # Refuse here, as soon as Zoom said who authorized: allauth stores a known Zoom user's
+        # new token and profile before it asks the adapter's pre_social_login.
+        login = super().complete_login(request, app, token, **kwargs)
+        if not may_connect(request.user):
+            raise ImmediateHttpResponse(refuse_sign_in(request))
+        refusal = connect_refusal(request.user, login.account.extra_data)
+        if refusal:
+            raise ImmediateHttpResponse(refuse(request, refusal))
+        return login
 
 
 oauth2_login = OAuth2LoginView.adapter_view(ZoomOAuth2Adapter)
