@@ -49,6 +49,12 @@ class BaseMeeting(ZoomRecord):
         "registration", choices=ApprovalType.choices, null=True, blank=True
     )
     zoom_created_at = models.DateTimeField("created in Zoom", null=True, blank=True)
+    # Zoom lists only unexpired meetings and webinars (30 days after a one-off's time, 365 days
+    # after a recurring one last started); one that left the listing but still answers "Get a
+    # meeting" expired, and is kept. Its listing no longer judges it.
+    expired = models.BooleanField(
+        default=False, help_text="Zoom no longer lists it: it expired, and still exists in Zoom."
+    )
 
     class Meta:
         abstract = True

@@ -54,18 +54,47 @@ WEBINAR_RECORDING_TYPES = frozenset({"5", "6", "9"})
 
 
 def meetings_upsert(
-    *, tenant: Tenant, items: Iterable[dict[str, Any]], synced_at: datetime, partial: bool = False
+    *,
+    tenant: Tenant,
+    items: Iterable[dict[str, Any]],
+    synced_at: datetime,
+    partial: bool = False,
+    expired: bool | None = None,
 ) -> UpsertResult:
-    """Insert or update meetings from Zoom meeting objects (``partial``: see users_upsert)."""
+    """Insert or update meetings from Zoom meeting objects (``partial``: see users_upsert).
+
+    ``expired``: False for meetings Zoom's listing showed, True for those it left out that
+    still exist (see ``meetings_covered``), None to keep what is stored (an event).
+    """
     rows = _with_hosts(tenant, [zoom_meeting_to_fields(item) for item in items])
-    return bulk_upsert(Meeting, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+    return bulk_upsert(
+        Meeting, tenant=tenant, rows=_expired(rows, expired), synced_at=synced_at, partial=partial
+    )
 
 
 def webinars_upsert(
-    *, tenant: Tenant, items: Iterable[dict[str, Any]], synced_at: datetime, partial: bool = False
+    *,
+    tenant: Tenant,
+    items: Iterable[dict[str, Any]],
+    synced_at: datetime,
+    partial: bool = False,
+    expired: bool | None = None,
 ) -> UpsertResult:
     rows = _with_hosts(tenant, [zoom_webinar_to_fields(item) for item in items])
-    return bulk_upsert(Webinar, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
+    return bulk_upsert(
+        Webinar, tenant=tenant, rows=_expired(rows, expired), synced_at=synced_at, partial=partial
+    )
+
+
+def meetings_covered(*, tenant: Tenant, host_zoom_ids: Collection[str]) -> dict[str, set[str]]:
+    """By host, the ids of the stored meetings that the host's listing covers (present, not
+    expired): one that a complete listing lacks was deleted, or expired since, and only Zoom
+    can tell which ("Get a meeting")."""
+    return _covered(Meeting, tenant, host_zoom_ids)
+
+
+def webinars_covered(*, tenant: Tenant, host_zoom_ids: Collection[str]) -> dict[str, set[str]]:
+    return _covered(Webinar, tenant, host_zoom_ids)
 
 
 def meetings_mark_deleted(
@@ -80,8 +109,9 @@ def meetings_mark_deleted(
 
     Zoom ids are unique in the account, so the union judges each host as well as its own
     listing would: a meeting one host's listing lacks but another's holds was handed over.
+    Expired meetings are not judged: Zoom's listing does not cover them.
     """
-    return _mark(Meeting, tenant, _hosts_scope(host_zoom_ids), seen_ids, deleted_at)
+    return _mark(Meeting, tenant, _listed_scope(host_zoom_ids), seen_ids, deleted_at)
 
 
 def webinars_mark_deleted(
@@ -92,7 +122,7 @@ def webinars_mark_deleted(
     deleted_at: datetime | None = None,
 ) -> int:
     """As ``meetings_mark_deleted``, for webinars."""
-    return _mark(Webinar, tenant, _hosts_scope(host_zoom_ids), seen_ids, deleted_at)
+    return _mark(Webinar, tenant, _listed_scope(host_zoom_ids), seen_ids, deleted_at)
 
 
 def meeting_mark_deleted(
@@ -366,6 +396,29 @@ def _mark(
         seen_keys=seen,
         deleted_at=deleted_at or timezone.now(),
     )
+
+
+def _listed_scope(host_zoom_ids: Collection[str] | None) -> Q:
+    return _hosts_scope(host_zoom_ids) & Q(expired=False)
+
+
+def _expired(rows: list[dict[str, Any]], expired: bool | None) -> list[dict[str, Any]]:
+    if expired is not None:
+        for row in rows:
+            row["expired"] = expired
+    return rows
+
+
+def _covered(
+    model: type[ZoomRecord], tenant: Tenant, host_zoom_ids: Collection[str]
+) -> dict[str, set[str]]:
+    covered: dict[str, set[str]] = {host: set() for host in host_zoom_ids}
+    rows = model._default_manager.filter(
+        tenant=tenant, host_zoom_id__in=list(covered), deleted_at__isnull=True, expired=False
+    ).values_list("host_zoom_id", "zoom_id")
+    for host, zoom_id in rows:
+        covered[host].add(str(zoom_id))
+    return covered
 
 
 def _hosts_scope(host_zoom_ids: Collection[str] | None) -> Q:

@@ -3,6 +3,7 @@ deleted, what it writes when nothing changed, and how it survives Zoom's faults 
 
 from __future__ import annotations
 
+import time as sandbox_time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,13 +11,16 @@ import pytest
 import requests
 from django_q.models import Schedule
 
+from meetings.models import Meeting, MeetingRegistrant
 from tests.sync.conftest import present_ids, snapshot
 from tests.writes import count_rows_written
+from users.models import ZoomUser
 from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault, seed_account
+from zoomadmin.sandbox.api.meetings import is_expired
+from zoomadmin.sandbox.records import iso
 from zoomadmin.sync import engine
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import resume_schedule_name
-from zoomadmin.sync.steps import can_host, can_host_webinars, has_registration
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.services import tenant_delete_synced_data
 from zoomadmin.tenants.tokens import client_for_tenant
@@ -37,20 +41,27 @@ WEBINAR_TYPES = {5, 6, 9}
 
 
 def expected_ids(account: Account, months: int = 6) -> dict[str, set[str]]:
-    """What a complete sync of ``account`` must hold, read from the sandbox's own state."""
+    """What a complete sync of ``account`` must hold, read from the sandbox's own data and rules:
+    users of every status (a pending user, listed without an id, by its email); the unexpired
+    meetings and webinars of users who can host (not pending; webinars need a licensed user),
+    the registrants of those with registration on; the recordings of the window."""
     first_day = month_windows(datetime.now(UTC).date(), months)[0][0].isoformat()
+    now = sandbox_time.time()
     ids: dict[str, set[str]] = {kind: set() for kind in LABELS}
     for user in account.users.values():
-        ids["users"].add(user["id"])
-        if not can_host(user):
+        pending = user["status"] == "pending"
+        ids["users"].add("email:" + user["email"].lower() if pending else user["id"])
+        if pending:
             continue
         for meeting_id in account.meetings_by_host.get(user["id"], {}):
             meeting = account.meetings[meeting_id]
             webinar = meeting["type"] in WEBINAR_TYPES
-            if meeting["type"] == 1 or (webinar and not can_host_webinars(user)):
+            if meeting["type"] == 1 or (webinar and user["type"] != 2):
+                continue
+            if is_expired(meeting, now):
                 continue
             ids["webinars" if webinar else "meetings"].add(str(meeting_id))
-            if has_registration(meeting):
+            if meeting["settings"]["approval_type"] in (0, 1):
                 kind = "webinar registrants" if webinar else "meeting registrants"
                 ids[kind].update(account.registrants.get(meeting_id, {}))
         for meeting_id in account.recordings_by_host.get(user["id"], {}):
@@ -116,7 +127,11 @@ def test_upserts_are_idempotent_across_whole_syncs(tenant, sandbox, sync, monkey
 def test_records_missing_from_a_complete_listing_are_marked_deleted(tenant, sandbox, sync):
     sync(tenant)
     account = sandbox.state.default_account
-    hosts = [u for u in account.users.values() if can_host(u) and u["id"] != account.owner_id]
+    hosts = [
+        u
+        for u in account.users.values()
+        if u["status"] != "pending" and u["id"] != account.owner_id
+    ]
     gone_user = next(u for u in hosts if account.meetings_by_host.get(u["id"]))
     hosted = [
         m
@@ -160,10 +175,13 @@ def test_a_listing_that_failed_marks_nothing_deleted(tenant, sandbox, sync):
         host = next(
             u
             for u in account.users.values()
-            if can_host(u) and account.meetings_by_host.get(u["id"])
+            if u["status"] != "pending" and account.meetings_by_host.get(u["id"])
         )
         meeting_id = next(
-            i for i in account.meetings_by_host[host["id"]] if account.meetings[i]["type"] in {2, 8}
+            i
+            for i in account.meetings_by_host[host["id"]]
+            if account.meetings[i]["type"] in {2, 8}
+            and not is_expired(account.meetings[i], sandbox_time.time())
         )
         account.remove_meeting(meeting_id)
     # More 503s than the client retries: this host's meeting listing fails for good.
@@ -325,3 +343,65 @@ def test_a_run_taken_over_by_another_worker_stops_writing(tenant, sync, monkeypa
 
     # Not overwritten with an outcome: the run that took over reports the tenant's sync.
     assert run.status == SyncRun.Status.INTERRUPTED
+
+
+def test_a_pending_user_is_kept_by_email_and_moved_to_its_id_once_it_accepts(tenant, sandbox, sync):
+    account = sandbox.state.default_account
+    with sandbox.state.lock:
+        invited = next(
+            u
+            for u in account.users.values()
+            if u["id"] != account.owner_id and u["status"] == "active"
+        )
+        invited["status"] = "pending"
+
+    first = sync(tenant)
+
+    assert first.status == SyncRun.Status.SUCCEEDED, first.message
+    row = ZoomUser.objects.get(tenant=tenant, email=invited["email"])
+    assert row.zoom_id == "email:" + invited["email"].lower() and row.status == "pending"
+    with sandbox.state.lock:
+        invited["status"] = "active"  # the invitation was accepted
+
+    second = sync(tenant)
+
+    assert second.status == SyncRun.Status.SUCCEEDED, second.message
+    moved = ZoomUser.objects.get(pk=row.pk)
+    assert (moved.zoom_id, moved.status, moved.deleted_at) == (invited["id"], "active", None)
+    assert ZoomUser.objects.filter(tenant=tenant, email__iexact=invited["email"]).count() == 1
+    assert second.counts["users"]["deleted"] == 0
+
+
+def test_an_expired_meeting_is_kept_with_its_registrants_and_asked_about_once(
+    tenant, sandbox, sync
+):
+    sync(tenant)
+    account = sandbox.state.default_account
+    now = sandbox_time.time()
+    with sandbox.state.lock:
+        meeting = next(
+            m
+            for m in account.meetings.values()
+            if m["type"] == 2
+            and not is_expired(m, now)
+            and account.registrants.get(m["id"])
+            and m["settings"]["approval_type"] in (0, 1)
+            and account.users[m["host_id"]]["status"] != "pending"
+        )
+        meeting["start_time"] = iso(now - 40 * 86400)  # 40 days ago: Zoom lists it no more
+
+    expired_run = sync(tenant)
+    quiet_run = sync(tenant)
+
+    for run in (expired_run, quiet_run):
+        assert run.status == SyncRun.Status.SUCCEEDED, run.message
+        assert (
+            run.counts["meetings"]["deleted"] == run.counts["meeting registrants"]["deleted"] == 0
+        )
+    row = Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"])
+    assert row.deleted_at is None and row.expired
+    assert row.start_time.timestamp() == pytest.approx(now - 40 * 86400, abs=1)
+    kept = MeetingRegistrant.objects.filter(meeting=row, deleted_at__isnull=True)
+    assert set(kept.values_list("zoom_id", flat=True)) == set(account.registrants[meeting["id"]])
+    # Asked about once ("Get a meeting"), when it left the listing; not on the next run.
+    assert quiet_run.requests == expired_run.requests - 1

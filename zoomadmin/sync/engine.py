@@ -18,7 +18,9 @@ How it runs:
   of work, and the queue is bounded: memory holds a few pages, one batch of rows, and the ids
   of the listings in progress (the root's ids too, to mark deleted users), never an account.
 - **Deletion marking** happens only for listings that finished: a listing that failed, or was
-  stopped, marks nothing. A listing whose page token expired is started again.
+  stopped, marks nothing. A listing whose page token expired is started again. Where a listing
+  leaves out records that still exist (Zoom lists only unexpired meetings), each stored record
+  it lacked is confirmed with Zoom first (``Step.unlisted``/``confirm``): only a 404 marks it.
 - **Stops.** A daily limit (``ZoomDailyLimit``), a refused authorization
   (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk:
   the threads finish the request they are in and stop; what was listed so far is still
@@ -129,6 +131,15 @@ class Step:
     #: that is marked deleted (Zoom deletes a user's meetings with the user): run once at the
     #: end of every walk, after the parents' own deletions, whether or not the walk finished.
     mark_orphans: Callable[[Any, datetime], Mapping[str, int]] | None = None
+    #: For a listing of the root's children that leaves out some of what it showed before (Zoom
+    #: lists only unexpired meetings): ``covered(tenant, parents)`` gives, by parent key, the
+    #: keys of the stored records each parent's listing covers; ``confirm(client, key)`` asks
+    #: Zoom about one that a complete listing lacked (the item, or None when Zoom says it is
+    #: gone), and ``upsert_unlisted(tenant, entries, as_of)`` stores those that still exist.
+    #: Only what Zoom says is gone is marked deleted.
+    covered: Callable[[Any, Sequence[Item]], Mapping[str, set[str]]] | None = None
+    confirm: Callable[[ZoomClient, str], Item | None] | None = None
+    upsert_unlisted: Callable[[Any, Sequence[Entry], datetime], UpsertReport] | None = None
 
     def __repr__(self) -> str:
         return f"Step({self.name})"
@@ -163,6 +174,7 @@ class _Page:
     parent: Item | None
     parent_key: str | None
     items: list[Item]
+    unlisted: bool = False  # items the listing left out that Zoom confirmed still exist
 
 
 @dataclass(slots=True)
@@ -197,12 +209,12 @@ class _Stopped(Exception):
 class _Buffers:
     """Rows waiting to be written, per step, keyed by Zoom id (a repeated item keeps the last)."""
 
-    rows: dict[Step, dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
+    rows: dict[tuple[Step, bool], dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
     prunes: list[_Listed] = field(default_factory=list)
     size: int = 0
 
     def add(self, page: _Page) -> None:
-        bucket = self.rows.setdefault(page.step, {})
+        bucket = self.rows.setdefault((page.step, page.unlisted), {})
         before = len(bucket)
         for item in page.items:
             bucket[(page.parent_key, page.step.key(item))] = (page.parent, item)
@@ -242,6 +254,8 @@ class Walk:
         self._root_pages_taken = 0
         self._root_hungry = True
         self._pending: list[Item] = []
+        # (step, parent key) -> stored keys its listing covers; filled here, taken by a unit.
+        self._covered: dict[tuple[Step, str], set[str]] = {}
         self._units: set[str] = set()  # root keys handed out (or with nothing to walk)
         self._in_flight = 0
         self._root_running = True
@@ -321,6 +335,7 @@ class Walk:
                 units = [item for item in new if any(c.applies(item) for c in self.root.children)]
                 self.users_seen += len(new)
                 self.users_done += len(new) - len(units)  # nothing to walk under them
+                self._load_covered(units)
                 self._pending.extend(reversed(units))
         elif isinstance(message, _Listed):
             self._buffers.prunes.append(message)
@@ -339,6 +354,15 @@ class Walk:
                 self._in_flight -= 1
                 self.users_done += 1
 
+    def _load_covered(self, parents: list[Item]) -> None:
+        """What the listings of these root items cover, read here (the one thread that uses
+        the database) before their units are handed out."""
+        for step in self.root.children:
+            if step.covered is not None:
+                applying = [parent for parent in parents if step.applies(parent)]
+                for parent_key, keys in step.covered(self.tenant, applying).items():
+                    self._covered[(step, parent_key)] = keys
+
     def _tick(self) -> None:
         now = time.monotonic()
         buffers = self._buffers
@@ -353,9 +377,12 @@ class Walk:
         """Write every waiting batch, parents' kinds first, then mark deletions."""
         buffers = self._buffers
         for step in self._order:
-            bucket = buffers.rows.pop(step, None)
-            if bucket:
-                report = step.upsert(self.tenant, list(bucket.values()), self.synced_at)
+            for unlisted in (False, True):
+                bucket = buffers.rows.pop((step, unlisted), None)
+                if not bucket:
+                    continue
+                upsert = step.upsert_unlisted if unlisted else step.upsert
+                report = upsert(self.tenant, list(bucket.values()), self.synced_at)
                 by_kind = report if isinstance(report, Mapping) else {step.kind: report}
                 for kind, result in by_kind.items():
                     counts = self._counts(kind)
@@ -489,6 +516,10 @@ class Walk:
                             for item in page
                             if any(child.applies(item) for child in step.children)
                         )
+                if step.covered is not None and parent_key is not None:
+                    absent = self._covered.pop((step, parent_key), set()) - seen
+                    if absent:
+                        seen |= self._confirm_unlisted(step, parent, parent_key, absent)
             except FATAL_ERRORS as error:
                 self._put(_Fatal(error))
                 raise _Stopped from error
@@ -503,6 +534,24 @@ class Walk:
             self._put(_Listed(step, parent, seen))
             return parents
         return []
+
+    def _confirm_unlisted(
+        self, step: Step, parent: Item, parent_key: str, absent: set[str]
+    ) -> set[str]:
+        """Ask Zoom about each stored record of ``parent`` that the complete listing lacked:
+        one that still exists left the listing (it expired) and is stored as such; one Zoom no
+        longer knows stays unseen, so that it is marked deleted. Returns the keys that exist."""
+        present = []
+        for key in sorted(absent):
+            if self._stop.is_set():
+                raise _Stopped
+            item = step.confirm(self.client, key)
+            if item is not None:
+                present.append(item)
+        for start in range(0, len(present), PAGE_SIZE_DEFAULT):
+            batch = present[start : start + PAGE_SIZE_DEFAULT]
+            self._put(_Page(step, parent, parent_key, batch, unlisted=True))
+        return {step.key(item) for item in present}
 
     def _pages(
         self, items: Iterable[Item], gate: Callable[[], None] | None

@@ -16,6 +16,9 @@ Why these calls and no others (each is one request per page of up to 300 items):
   registration is on (``settings.approval_type`` 0 or 1; 2 is none). Each meeting and webinar
   is therefore fetched once, and the full object (settings, occurrences, registration URL) is
   what is stored (``meetings.mapping`` leaves out its ``start_url``).
+- Zoom lists only unexpired meetings and webinars. A stored one that its host's complete
+  listing lacks is asked for once ("Get a meeting"): gone (404), it is marked deleted; still
+  there, it expired and is kept, marked ``expired``, and no listing judges it any more.
 - Pending users have not accepted their invitation and cannot host; webinars need a licensed
   host (type 2; Zoom answers code 200 "Webinar plan is missing" otherwise). Their listings are
   skipped, and a skipped listing marks nothing deleted.
@@ -110,6 +113,14 @@ def list_recordings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator
         yield from client.list_user_recordings(user["id"], from_=start, to=end)
 
 
+def _confirm(get: Any, zoom_id: int | str) -> Item | None:
+    """Zoom's meeting (or webinar) when it still exists; None when Zoom says it is gone."""
+    try:
+        return get(zoom_id)
+    except ZoomNotFound:
+        return None
+
+
 def _detail(get: Any, item: Item) -> Iterator[Item]:
     try:
         yield get(item["id"])
@@ -141,6 +152,10 @@ def upsert_recordings(tenant: Tenant, entries: Sequence[Entry], at: datetime) ->
 
 def _union(listings: Sequence[Listing]) -> set[str]:
     return set().union(*(seen for _, seen in listings))
+
+
+def _ids(items: Sequence[Item]) -> list[str]:
+    return [item["id"] for item in items]
 
 
 def _parent_ids(listings: Sequence[Listing]) -> list[str]:
@@ -199,7 +214,14 @@ MEETINGS = Step(
     listing=list_meetings,
     key=_key,
     upsert=lambda tenant, entries, at: meetings.meetings_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at
+        tenant=tenant, items=_items(entries), synced_at=at, expired=False
+    ),
+    covered=lambda tenant, users: meetings.meetings_covered(
+        tenant=tenant, host_zoom_ids=_ids(users)
+    ),
+    confirm=lambda client, zoom_id: _confirm(client.get_meeting, zoom_id),
+    upsert_unlisted=lambda tenant, entries, at: meetings.meetings_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at, expired=True
     ),
     mark_deleted=lambda tenant, listings, at: meetings.meetings_mark_deleted(
         tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at
@@ -213,7 +235,14 @@ WEBINARS = Step(
     listing=list_webinars,
     key=_key,
     upsert=lambda tenant, entries, at: meetings.webinars_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at
+        tenant=tenant, items=_items(entries), synced_at=at, expired=False
+    ),
+    covered=lambda tenant, users: meetings.webinars_covered(
+        tenant=tenant, host_zoom_ids=_ids(users)
+    ),
+    confirm=lambda client, zoom_id: _confirm(client.get_webinar, zoom_id),
+    upsert_unlisted=lambda tenant, entries, at: meetings.webinars_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at, expired=True
     ),
     mark_deleted=lambda tenant, listings, at: meetings.webinars_mark_deleted(
         tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at

@@ -22,6 +22,10 @@ MEETING_TYPES = (1, 2, 3, 8, 10)
 # "List meetings" shows scheduled and recurring meetings, not instant or screen-share-only ones.
 LISTED_TYPES = (2, 3, 8)
 WEBINAR_TYPES = (5, 6, 9)
+NON_RECURRING_TYPES = (1, 2, 5)
+DAY = 86400
+NON_RECURRING_TTL = 30 * DAY
+RECURRING_TTL = 365 * DAY
 DAILY_CAP_MESSAGE = (
     "You have exceeded the daily rate limit ({cap}) of Meeting Create/Update API requests "
     "permitted for this particular user. You may resume these requests at GMT 00:00:00."
@@ -171,7 +175,34 @@ def delete_webinar(ctx: Context, webinar_id: str) -> Response:
 # --- shared --------------------------------------------------------------------------------
 
 
+def is_expired(meeting: dict, now: float) -> bool:
+    """Whether Zoom's listings leave the meeting (or webinar) out as expired.
+
+    Meetings OpenAPI, ``GET /users/{userId}/meetings``: "This API only returns a user's
+    unexpired meetings", linking Zoom Support's "Meeting ID" article: a non-recurring meeting's
+    ID expires 30 days after its scheduled time, a recurring meeting's 365 days after it was
+    last started (here: its latest past occurrence, else its creation). "Get a meeting" still
+    answers for an expired meeting; only the listings leave it out.
+    """
+    if meeting["type"] in NON_RECURRING_TYPES:
+        start = _timestamp(meeting.get("start_time"))
+        end = start + 60 * int(meeting.get("duration") or 0) if start is not None else None
+        return end is not None and end < now - NON_RECURRING_TTL
+    starts = [_timestamp(meeting.get("created_at"))]
+    starts += [_timestamp(o.get("start_time")) for o in meeting.get("occurrences") or ()]
+    last = max((t for t in starts if t is not None and t <= now), default=None)
+    return last is not None and last < now - RECURRING_TTL
+
+
+def _timestamp(value: Any) -> float | None:
+    if not value:
+        return None
+    return float(calendar.timegm(time.strptime(value, "%Y-%m-%dT%H:%M:%SZ")))
+
+
 def _matches_kind(meeting: dict, kind: str, now: float) -> bool:
+    if kind != "live" and is_expired(meeting, now):
+        return False
     if kind == "scheduled":
         return True
     if kind == "live":

@@ -1,0 +1,56 @@
+"""What Zoom's listings leave out, as the sandbox answers them. Each test quotes the published
+description (``../shared/zoom-api/``) it reproduces; the sync's deletion rules rest on these."""
+
+from __future__ import annotations
+
+import time
+
+from tests.sandbox.conftest import Api
+from zoomadmin.sandbox import seed_account
+from zoomadmin.sandbox.records import iso
+
+DAY = 86400
+
+
+def test_pending_users_are_listed_without_an_id(sandbox) -> None:
+    # Users OpenAPI, GET /users, users[].id: "The API does **not** return this value for users
+    # with the `pending` status."
+    account = seed_account(sandbox.state, users=40, pending_ratio=0.5, meetings_per_user=0, seed=5)
+    api = Api(sandbox, sandbox.state.issue_tokens(account_id=account.id)["access_token"])
+
+    pending = api.get("/users", status="pending", page_size=300).json()["users"]
+    active = api.get("/users", status="active", page_size=300).json()["users"]
+
+    assert pending and all("id" not in user and user["email"] for user in pending)
+    assert active and all(user["id"] for user in active)
+
+
+def test_an_expired_meeting_leaves_the_listing_and_still_answers_get(api: Api, account) -> None:
+    # Meetings OpenAPI, GET /users/{userId}/meetings: "This API only returns a user's unexpired
+    # meetings", and type=scheduled is "All valid previous (unexpired) meetings, live meetings,
+    # and upcoming scheduled meetings". A non-recurring meeting expires 30 days after its time.
+    host = account.owner_id
+    listed = {m["id"] for m in api.get(f"/users/{host}/meetings", page_size=300).json()["meetings"]}
+    meeting = next(m for m in account.meetings_of(host) if m["type"] == 2 and m["id"] in listed)
+    meeting["start_time"] = iso(time.time() - 40 * DAY)
+
+    after = {m["id"] for m in api.get(f"/users/{host}/meetings", page_size=300).json()["meetings"]}
+
+    assert meeting["id"] not in after
+    assert api.get(f"/meetings/{meeting['id']}").status_code == 200
+    meeting["start_time"] = iso(time.time() - 20 * DAY)
+    listed_again = api.get(f"/users/{host}/meetings", page_size=300).json()["meetings"]
+    assert meeting["id"] in {m["id"] for m in listed_again}
+
+
+def test_an_expired_webinar_leaves_the_listing(api: Api, account) -> None:
+    # Meetings OpenAPI, GET /users/{userId}/webinars: "This API only returns a user's
+    # unexpired webinars."
+    webinar = next(m for m in account.meetings.values() if m["type"] == 5)
+    host = webinar["host_id"]
+    webinar["start_time"] = iso(time.time() - 40 * DAY)
+
+    listed = api.get(f"/users/{host}/webinars", page_size=300).json()["webinars"]
+
+    assert webinar["id"] not in {w["id"] for w in listed}
+    assert api.get(f"/webinars/{webinar['id']}").status_code == 200
