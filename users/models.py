@@ -42,6 +42,11 @@ class ZoomUser(ZoomRecord):
     pmi = models.BigIntegerField("personal meeting ID", null=True, blank=True)
     last_login_time = models.DateTimeField(null=True, blank=True)
     zoom_created_at = models.DateTimeField("created in Zoom", null=True, blank=True)
+    # When Zoom last refused this user's webinar listing (a licensed user without the webinar
+    # add-on: 400 code 200 "Webinar plan is missing"): the sync asks again only now and then.
+    webinars_refused_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    sync_fields = ("webinars_refused_at",)
 
     class Meta:
         verbose_name = "Zoom user"

@@ -86,3 +86,39 @@ def user_mark_deleted(*, tenant: Tenant, zoom_id: str, deleted_at: datetime | No
         seen_keys=(),
         deleted_at=deleted_at or timezone.now(),
     )
+
+
+def users_webinars_refused(
+    *,
+    tenant: Tenant,
+    refused: Collection[str],
+    listed: Collection[str] = (),
+    at: datetime,
+) -> None:
+    """Remember which users Zoom refused a webinar listing (no webinar add-on), and forget it
+    for those whose listing Zoom answered."""
+    users = ZoomUser.objects.filter(tenant=tenant)
+    for chunk in _chunks(list(refused)):
+        users.filter(zoom_id__in=chunk).update(webinars_refused_at=at)
+    for chunk in _chunks(list(listed)):
+        users.filter(zoom_id__in=chunk, webinars_refused_at__isnull=False).update(
+            webinars_refused_at=None
+        )
+
+
+def users_webinars_refused_since(
+    *, tenant: Tenant, zoom_ids: Collection[str], since: datetime
+) -> set[str]:
+    """Those of ``zoom_ids`` whose webinar listing Zoom refused after ``since``."""
+    found: set[str] = set()
+    for chunk in _chunks(list(zoom_ids)):
+        found.update(
+            ZoomUser.objects.filter(
+                tenant=tenant, zoom_id__in=chunk, webinars_refused_at__gt=since
+            ).values_list("zoom_id", flat=True)
+        )
+    return found
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + SELECT_BATCH_PARAMS] for i in range(0, len(items), SELECT_BATCH_PARAMS)]

@@ -54,3 +54,25 @@ def test_an_expired_webinar_leaves_the_listing(api: Api, account) -> None:
 
     assert webinar["id"] not in {w["id"] for w in listed}
     assert api.get(f"/webinars/{webinar['id']}").status_code == 200
+
+
+def test_a_licensed_user_without_the_webinar_add_on_is_refused_with_code_200(
+    api: Api, account
+) -> None:
+    # Meetings OpenAPI, GET /users/{userId}/webinars, "Prerequisites: A Pro or higher plan with
+    # the webinar add-on"; Zoom answers 400 {"code": 200, "message": "Webinar plan is missing…"}.
+    user = next(
+        u
+        for u in account.users.values()
+        if u["type"] == 2 and u["status"] == "active" and u["id"] not in account.webinar_users
+    )
+    webinar = next(m for m in account.meetings.values() if m["type"] in (5, 9))
+
+    listing = api.get(f"/users/{user['id']}/webinars")
+    account.webinar_users.discard(webinar["host_id"])  # the host loses the add-on
+    detail = api.get(f"/webinars/{webinar['id']}")
+
+    for response in (listing, detail):
+        assert response.status_code == 400
+        assert response.json()["code"] == 200
+        assert response.json()["message"].startswith("Webinar plan is missing")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time as sandbox_time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from django.utils import timezone
 from django_q.models import Schedule
 
 from meetings.models import Meeting, MeetingRegistrant
@@ -405,3 +406,34 @@ def test_an_expired_meeting_is_kept_with_its_registrants_and_asked_about_once(
     assert set(kept.values_list("zoom_id", flat=True)) == set(account.registrants[meeting["id"]])
     # Asked about once ("Get a meeting"), when it left the listing; not on the next run.
     assert quiet_run.requests == expired_run.requests - 1
+
+
+def webinar_listings(sandbox) -> int:
+    return sandbox.state.stats.requests_by_route["GET /v2/users/{userId}/webinars"]
+
+
+def test_a_licensed_user_without_the_webinar_add_on_is_no_error_and_is_asked_again_weekly(
+    tenant, sandbox, sync
+):
+    account = sandbox.state.default_account
+    licensed = [u for u in account.users.values() if u["type"] == 2 and u["status"] != "pending"]
+    without_addon = [u for u in licensed if u["id"] not in account.webinar_users]
+    assert without_addon and len(without_addon) < len(licensed), "the seed should mix both"
+
+    first = sync(tenant)
+    after_first = webinar_listings(sandbox)
+    second = sync(tenant)
+    after_second = webinar_listings(sandbox)
+    ZoomUser.objects.filter(tenant=tenant, webinars_refused_at__isnull=False).update(
+        webinars_refused_at=timezone.now() - timedelta(days=8)
+    )
+    third = sync(tenant)
+
+    for run in (first, second, third):
+        assert run.status == SyncRun.Status.SUCCEEDED, run.message
+        assert run.error_count == 0 and run.counts["webinars"]["deleted"] == 0
+    assert after_first == len(licensed)  # each licensed user asked once
+    assert after_second - after_first == len(licensed) - len(without_addon)  # refusals kept
+    assert webinar_listings(sandbox) - after_second == len(licensed)  # a week on: asked again
+    refused = ZoomUser.objects.filter(tenant=tenant, webinars_refused_at__isnull=False)
+    assert set(refused.values_list("zoom_id", flat=True)) == {u["id"] for u in without_addon}

@@ -26,6 +26,9 @@ class ZoomRecord(models.Model):
     #: The fields that identify a record within its tenant (the upsert's conflict target is
     #: ``("tenant", *zoom_key)``, which a unique constraint of the concrete model must cover).
     zoom_key: ClassVar[tuple[str, ...]] = ("zoom_id",)
+    #: Columns the sync keeps about a record that are not Zoom's content (e.g. when Zoom last
+    #: refused a listing under it): the upsert neither writes nor fingerprints them.
+    sync_fields: ClassVar[tuple[str, ...]] = ()
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, editable=False)
     zoom_data = models.JSONField("Zoom data", default=dict, blank=True, editable=False)

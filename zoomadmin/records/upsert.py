@@ -246,7 +246,10 @@ def _content_fields(model: type[ZoomRecord]) -> tuple[models.Field, ...]:
     return tuple(
         f
         for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in keys and f.name not in _BOOKKEEPING
+        if not f.primary_key
+        and f.name not in keys
+        and f.name not in _BOOKKEEPING
+        and f.name not in model.sync_fields
     )
 
 

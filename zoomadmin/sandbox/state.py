@@ -108,6 +108,8 @@ class Account:
     users: dict[str, dict] = field(default_factory=dict)  # id -> "Get a user" shape
     emails: dict[str, str] = field(default_factory=dict)  # lower-case email -> user id
     phone_users: set[str] = field(default_factory=set)  # users with a Zoom Phone licence
+    # Licensed users with the webinar add-on; any other user's webinars are refused (code 200).
+    webinar_users: set[str] = field(default_factory=set)
     # Meetings and webinars share Zoom's id space; both live in `meetings`, told apart by type.
     meetings: dict[int, dict] = field(default_factory=dict)
     meetings_by_host: dict[str, dict[int, None]] = field(default_factory=dict)

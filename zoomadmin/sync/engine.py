@@ -140,6 +140,14 @@ class Step:
     covered: Callable[[Any, Sequence[Item]], Mapping[str, set[str]]] | None = None
     confirm: Callable[[ZoomClient, str], Item | None] | None = None
     upsert_unlisted: Callable[[Any, Sequence[Entry], datetime], UpsertReport] | None = None
+    #: Zoom refuses some parents' listings by design (a licensed user without the webinar
+    #: add-on). ``refused(error)`` tells such a refusal: it means "none here", judges nothing
+    #: and is no error. ``remember_refusals(tenant, refused, listed, as_of)`` keeps them (and
+    #: forgets those of parents whose listing Zoom answered), and ``skipped(tenant, parents)``
+    #: names the root items not to ask in this run. Root's children only.
+    refused: Callable[[ZoomError], bool] | None = None
+    remember_refusals: Callable[[Any, set[str], set[str], datetime], None] | None = None
+    skipped: Callable[[Any, Sequence[Item]], set[str]] | None = None
 
     def __repr__(self) -> str:
         return f"Step({self.name})"
@@ -182,6 +190,13 @@ class _Listed:
     step: Step
     parent: Item | None
     seen: set[str]
+    step_parent_key: str | None = None
+
+
+@dataclass(slots=True)
+class _Refused:
+    step: Step
+    parent_key: str
 
 
 @dataclass(slots=True)
@@ -211,6 +226,9 @@ class _Buffers:
 
     rows: dict[tuple[Step, bool], dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
     prunes: list[_Listed] = field(default_factory=list)
+    # Parent keys whose listing Zoom refused by design, or answered, per step that remembers.
+    refused: dict[Step, set[str]] = field(default_factory=dict)
+    answered: dict[Step, set[str]] = field(default_factory=dict)
     size: int = 0
 
     def add(self, page: _Page) -> None:
@@ -256,6 +274,7 @@ class Walk:
         self._pending: list[Item] = []
         # (step, parent key) -> stored keys its listing covers; filled here, taken by a unit.
         self._covered: dict[tuple[Step, str], set[str]] = {}
+        self._skipped: set[tuple[Step, str]] = set()
         self._units: set[str] = set()  # root keys handed out (or with nothing to walk)
         self._in_flight = 0
         self._root_running = True
@@ -335,12 +354,17 @@ class Walk:
                 units = [item for item in new if any(c.applies(item) for c in self.root.children)]
                 self.users_seen += len(new)
                 self.users_done += len(new) - len(units)  # nothing to walk under them
-                self._load_covered(units)
+                self._load_parents(units)
                 self._pending.extend(reversed(units))
         elif isinstance(message, _Listed):
             self._buffers.prunes.append(message)
             if message.step is self.root:
                 self._root_complete = True
+            elif message.step.remember_refusals is not None:
+                answered = self._buffers.answered.setdefault(message.step, set())
+                answered.add(message.step_parent_key)
+        elif isinstance(message, _Refused):
+            self._buffers.refused.setdefault(message.step, set()).add(message.parent_key)
         elif isinstance(message, _Failed):
             self._record_error(message.step, message.parent, message.error)
         elif isinstance(message, _Fatal):
@@ -354,14 +378,16 @@ class Walk:
                 self._in_flight -= 1
                 self.users_done += 1
 
-    def _load_covered(self, parents: list[Item]) -> None:
-        """What the listings of these root items cover, read here (the one thread that uses
-        the database) before their units are handed out."""
+    def _load_parents(self, parents: list[Item]) -> None:
+        """What the listings of these root items cover, and which not to ask, read here (the
+        one thread that uses the database) before their units are handed out."""
         for step in self.root.children:
+            applying = [parent for parent in parents if step.applies(parent)]
             if step.covered is not None:
-                applying = [parent for parent in parents if step.applies(parent)]
                 for parent_key, keys in step.covered(self.tenant, applying).items():
                     self._covered[(step, parent_key)] = keys
+            if step.skipped is not None:
+                self._skipped.update((step, key) for key in step.skipped(self.tenant, applying))
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -397,6 +423,11 @@ class Walk:
             if listings:
                 deleted = step.mark_deleted(self.tenant, listings, self.synced_at)
                 self._counts(step.kind)["deleted"] += deleted
+        for step in self._order:
+            refused = buffers.refused.pop(step, set())
+            answered = buffers.answered.pop(step, set())
+            if refused or answered:
+                step.remember_refusals(self.tenant, refused, answered, self.synced_at)
         self._last_flush = time.monotonic()
 
     def _mark_orphans(self) -> None:
@@ -483,7 +514,7 @@ class Walk:
     def _walk_children(self, step: Step, parent: Item) -> None:
         parent_key = step.key(parent)
         for child in step.children:
-            if not child.applies(parent):
+            if not child.applies(parent) or (child, parent_key) in self._skipped:
                 continue
             for grandchild_parent in self._list(child, parent, parent_key):
                 self._walk_children(child, grandchild_parent)
@@ -529,9 +560,12 @@ class Walk:
                     return []
                 continue
             except ZoomError as error:
-                self._put(_Failed(step, parent, error))
+                if step.refused is not None and parent_key is not None and step.refused(error):
+                    self._put(_Refused(step, parent_key))
+                else:
+                    self._put(_Failed(step, parent, error))
                 return []
-            self._put(_Listed(step, parent, seen))
+            self._put(_Listed(step, parent, seen, parent_key))
             return parents
         return []
 

@@ -20,8 +20,9 @@ Why these calls and no others (each is one request per page of up to 300 items):
   listing lacks is asked for once ("Get a meeting"): gone (404), it is marked deleted; still
   there, it expired and is kept, marked ``expired``, and no listing judges it any more.
 - Pending users have not accepted their invitation and cannot host; webinars need a licensed
-  host (type 2; Zoom answers code 200 "Webinar plan is missing" otherwise). Their listings are
-  skipped, and a skipped listing marks nothing deleted.
+  host (type 2) with the webinar add-on. Zoom answers any other user's webinar listing 400 code
+  200 "Webinar plan is missing": that means "no webinars", is no error, and is remembered, so
+  the user is asked again only a week later. A skipped or refused listing marks nothing deleted.
 - Registrants are listed per status, since a list shows one status at a time.
 - Recordings are listed per host and per month (Zoom's maximum range); a user's recordings
   older than the window are left as they are (not listed, so not judged). Basic users are
@@ -36,10 +37,11 @@ records' own services (``users.services``, ``meetings.services``); this table on
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from meetings import services as meetings
 from users import services as users
@@ -47,12 +49,16 @@ from users.mapping import user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, month_windows
-from zoomadmin.zoom.errors import ZoomNotFound
+from zoomadmin.zoom.errors import ZoomBadRequest, ZoomNotFound
 
 USER_STATUSES = ("active", "inactive", "pending")
 REGISTRANT_STATUSES = ("approved", "pending", "denied")
 LICENSED = 2
 NO_REGISTRATION = 2
+# Zoom's answer to the webinars of a user without the webinar add-on: 400, code 200 "Webinar
+# plan is missing". Such a user is asked again only this long after the last refusal.
+WEBINAR_PLAN_MISSING = 200
+WEBINAR_PLAN_RECHECK = timedelta(days=7)
 
 
 # --- who can have what -------------------------------------------------------------------
@@ -243,6 +249,13 @@ WEBINARS = Step(
     confirm=lambda client, zoom_id: _confirm(client.get_webinar, zoom_id),
     upsert_unlisted=lambda tenant, entries, at: meetings.webinars_upsert(
         tenant=tenant, items=_items(entries), synced_at=at, expired=True
+    ),
+    refused=lambda error: isinstance(error, ZoomBadRequest) and error.code == WEBINAR_PLAN_MISSING,
+    remember_refusals=lambda tenant, refused, answered, at: users.users_webinars_refused(
+        tenant=tenant, refused=refused, listed=answered, at=at
+    ),
+    skipped=lambda tenant, hosts: users.users_webinars_refused_since(
+        tenant=tenant, zoom_ids=_ids(hosts), since=timezone.now() - WEBINAR_PLAN_RECHECK
     ),
     mark_deleted=lambda tenant, listings, at: meetings.webinars_mark_deleted(
         tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at

@@ -132,6 +132,7 @@ def get_meeting_invitation(ctx: Context, meeting_id: str) -> Response:
 @route("GET", "/users/{userId}/webinars", category=MEDIUM)
 def list_webinars(ctx: Context, user_id: str) -> Response:
     host = ctx.user(user_id)
+    _require_webinar_plan(ctx, host)
     kind = ctx.choice("type", ("scheduled", "upcoming"), "scheduled")
     webinars = [
         m
@@ -152,14 +153,23 @@ def list_webinars(ctx: Context, user_id: str) -> Response:
 @route("POST", "/users/{userId}/webinars")
 def create_webinar(ctx: Context, user_id: str) -> Response:
     host = ctx.user(user_id)
-    if host["type"] != 2:
-        raise ApiError(400, 200, WEBINAR_PLAN_MISSING)
+    _require_webinar_plan(ctx, host)
     return _create(ctx, host, webinar=True)
 
 
 @route("GET", "/webinars/{webinarId}")
 def get_webinar(ctx: Context, webinar_id: str) -> Response:
-    return Response.json(200, ctx.meeting(webinar_id, webinar=True))
+    webinar = ctx.meeting(webinar_id, webinar=True)
+    _require_webinar_plan(ctx, ctx.account.users.get(webinar["host_id"], {}))
+    return Response.json(200, webinar)
+
+
+def _require_webinar_plan(ctx: Context, host: dict) -> None:
+    """Zoom refuses the webinars of a user without the webinar add-on: 400, code 200, "Webinar
+    plan is missing" (Meetings OpenAPI, "List webinars": "Prerequisites: A Pro or higher plan
+    with the webinar add-on"), a licensed user included."""
+    if host.get("type") != 2 or host.get("id") not in ctx.account.webinar_users:
+        raise ApiError(400, 200, WEBINAR_PLAN_MISSING)
 
 
 @route("PATCH", "/webinars/{webinarId}")
