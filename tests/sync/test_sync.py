@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as sandbox_time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -19,7 +19,7 @@ from users.models import ZoomUser
 from zoomadmin.sandbox import Account, SandboxServer, ScriptedFault, seed_account
 from zoomadmin.sandbox.api.meetings import is_expired
 from zoomadmin.sandbox.records import iso
-from zoomadmin.sync import engine
+from zoomadmin.sync import engine, steps
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import resume_schedule_name
 from zoomadmin.tenants.models import Tenant
@@ -437,3 +437,23 @@ def test_a_licensed_user_without_the_webinar_add_on_is_no_error_and_is_asked_aga
     assert webinar_listings(sandbox) - after_second == len(licensed)  # a week on: asked again
     refused = ZoomUser.objects.filter(tenant=tenant, webinars_refused_at__isnull=False)
     assert set(refused.values_list("zoom_id", flat=True)) == {u["id"] for u in without_addon}
+
+
+def test_recordings_of_a_months_last_days_are_listed_before_they_are_judged(tenant, sandbox):
+    # Zoom covers at most one month per recordings listing, and its answer's from/to say which
+    # days it covered. On March 31, a window stretched from February 28 would be cut short.
+    account = sandbox.state.default_account
+    host = account.users[account.owner_id]
+    with sandbox.state.lock:
+        recording = next(iter(account.recordings.values()))
+        recording["host_id"] = host["id"]
+        recording["start_time"] = "2026-03-30T10:00:00Z"
+        account.recordings_by_host.setdefault(host["id"], {})[recording["id"]] = None
+    client = client_for_tenant(tenant)
+
+    listed = list(steps.list_recordings(client, host, datetime(2026, 3, 31, 12, tzinfo=UTC)))
+    # A range longer than Zoom covers at once is walked to its end, Zoom's clamp included.
+    whole = list(steps.recordings_covering(client, host["id"], date(2025, 10, 1), date(2026, 4, 2)))
+
+    assert recording["uuid"] in {item["uuid"] for item in listed}
+    assert recording["uuid"] in {item["uuid"] for item in whole}

@@ -49,7 +49,7 @@ from users.mapping import user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, month_windows
-from zoomadmin.zoom.errors import ZoomBadRequest, ZoomNotFound
+from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound
 
 USER_STATUSES = ("active", "inactive", "pending")
 REGISTRANT_STATUSES = ("approved", "pending", "denied")
@@ -116,7 +116,22 @@ def list_webinar_registrants(client: ZoomClient, webinar: Item, as_of: datetime)
 
 def list_recordings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
     for start, end in _windows(as_of):
-        yield from client.list_user_recordings(user["id"], from_=start, to=end)
+        yield from recordings_covering(client, user["id"], start, end)
+
+
+def recordings_covering(client: ZoomClient, user_id: str, start: date, end: date) -> Iterator[Item]:
+    """Every recording of ``start..end`` (both included). Zoom's answer says which days it
+    covered (``from``/``to``: it cuts a range to one month by its own count); the days it left
+    out are asked for next, so that the whole range, and only it, can be judged."""
+    while start <= end:
+        window = client.list_user_recordings_window(user_id, from_=start, to=end)
+        if window.from_ > start or window.to < start:
+            raise ZoomError(
+                f"Zoom covered {window.from_}..{window.to} when asked for {start}..{end}",
+                path=f"/users/{user_id}/recordings",
+            )
+        yield from window.items
+        start = window.to + timedelta(days=1)
 
 
 def _confirm(get: Any, zoom_id: int | str) -> Item | None:

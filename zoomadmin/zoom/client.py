@@ -148,6 +148,21 @@ def month_windows(end: date, months: int) -> list[tuple[date, date]]:
     return windows[::-1]
 
 
+@dataclass(frozen=True)
+class RecordingsWindow:
+    items: list[dict[str, Any]]
+    from_: date  # the first day Zoom's answer covers
+    to: date  # the last day Zoom's answer covers
+
+
+def _day(value: Any, default: date) -> date:
+    """A ``yyyy-mm-dd`` of Zoom's answer; ``default`` when Zoom left it out or sent nonsense."""
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return default
+
+
 class ZoomClient:
     """Zoom REST API v2 for one account (tenant). Safe to share between threads."""
 
@@ -235,11 +250,22 @@ class ZoomClient:
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of a listing, page by page, following ``next_page_token``."""
+        for page in self.pages(path, params=params, page_size=page_size):
+            yield from page.get(items_key) or ()
+
+    def pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE_DEFAULT,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every page of a listing (its whole answer), following ``next_page_token``."""
         query = {key: value for key, value in (params or {}).items() if value is not None}
         query["page_size"] = page_size
         while True:
             page = self.request("GET", path, params=query) or {}
-            yield from page.get(items_key) or ()
+            yield page
             token = page.get("next_page_token")
             if not token:
                 return
@@ -614,6 +640,21 @@ class ZoomClient:
         return self.paginate(path, items_key="participants")
 
     # --- Zoom Phone and Team Chat (live views) ---------------------------------------------
+
+    def list_user_recordings_window(
+        self, user_id: str, *, from_: date, to: date
+    ) -> RecordingsWindow:
+        """The recordings of one user between two dates, and the dates Zoom says the answer
+        covers (its ``from`` and ``to``): Zoom covers at most one month per call, and cuts a
+        longer range short rather than refusing it."""
+        path = f"/users/{encode_user_id(user_id)}/recordings"
+        params = _query(**{"from": _when(from_), "to": _when(to)})
+        items: list[dict[str, Any]] = []
+        covered: list[date] = []
+        for page in self.pages(path, params=params):
+            covered = covered or [_day(page.get("from"), from_), _day(page.get("to"), to)]
+            items.extend(page.get("meetings") or ())
+        return RecordingsWindow(items=items, from_=covered[0], to=covered[1])
 
     def list_phone_recordings(
         self, user_id: str, *, from_: date | str | None = None, to: date | str | None = None
