@@ -260,3 +260,24 @@ def test_a_row_without_its_key_is_refused(tenant, at):
 
     with pytest.raises(ValueError):
         bulk_upsert(ZoomUser, tenant=tenant, rows=[row], synced_at=at(0))
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="on SQLite no writer can come between a batch's SELECT and INSERT (one IMMEDIATE "
+    "transaction)",
+)
+def test_the_conflict_update_never_overwrites_a_newer_row_a_concurrent_writer_stored(
+    tenant, at, monkeypatch
+):
+    from zoomadmin.records import upsert
+
+    users_upsert(tenant=tenant, items=listed_users(1, first_name="Newer"), synced_at=at(5))
+    # This call's SELECT ran before that newer state was stored (an event between the two
+    # statements): it sees no row, and its INSERT meets the newer one in the conflict clause.
+    monkeypatch.setattr(upsert, "_stored_rows", lambda *args, **kwargs: {})
+
+    users_upsert(tenant=tenant, items=listed_users(1, first_name="Older"), synced_at=at(1))
+
+    user = ZoomUser.objects.get()
+    assert (user.first_name, user.synced_at) == ("Newer", at(5))

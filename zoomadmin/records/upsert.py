@@ -32,13 +32,15 @@ import functools
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import Q
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from zoomadmin.records.models import ZoomRecord
@@ -95,7 +97,8 @@ def bulk_upsert(
     result = UpsertResult()
     size = max(1, SELECT_BATCH_PARAMS // len(key_fields))
     for batch in _chunks(list(latest.items()), size):
-        result += _upsert_batch(model, tenant, batch, synced_at, partial)
+        with transaction.atomic(using=model._default_manager.db, savepoint=False):
+            result += _upsert_batch(model, tenant, batch, synced_at, partial)
     return result
 
 
@@ -184,14 +187,16 @@ def _upsert_batch(
         obj.deleted_at = None
         writes.append(obj)
     if writes:
-        model._default_manager.bulk_create(
-            writes,
-            batch_size=WRITE_BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["tenant", *(f.name for f in key_fields)],
-            update_fields=[f.name for f in content]
-            + ["zoom_hash", "synced_at", "deleted_at", "updated"],
-        )
+        manager = model._default_manager
+        with _newer_rows_kept(connections[manager.db], model):
+            manager.bulk_create(
+                writes,
+                batch_size=WRITE_BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["tenant", *(f.name for f in key_fields)],
+                update_fields=[f.name for f in content]
+                + ["zoom_hash", "synced_at", "deleted_at", "updated"],
+            )
         result.pks.update(_written_pks(model, tenant, key_fields, writes))
     return result
 
@@ -219,12 +224,49 @@ def _stored_rows(
 def _written_pks(
     model: type[ZoomRecord], tenant: Tenant, key_fields: Sequence[models.Field], objs: list
 ) -> dict[Key, int]:
-    pks = {tuple(getattr(o, f.attname) for f in key_fields): o.pk for o in objs}
-    missing = [key for key, pk in pks.items() if pk is None]
-    if missing:  # the backend returned no ids from the upsert (older SQLite)
-        stored = _stored_rows(model, tenant, missing, full=False)
-        pks.update({key: obj.pk for key, obj in stored.items()})
-    return pks
+    # Read back, not taken from the INSERT's RETURNING: a row the conflict clause did not
+    # update returns nothing, and Django pairs returned ids with objects by position.
+    keys = [tuple(getattr(o, f.attname) for f in key_fields) for o in objs]
+    return {key: obj.pk for key, obj in _stored_rows(model, tenant, keys, full=False).items()}
+
+
+@contextmanager
+def _newer_rows_kept(connection: Any, model: type[ZoomRecord]) -> Iterator[None]:
+    """Make the upsert's ``ON CONFLICT … DO UPDATE`` update only a row that is not newer than
+    the incoming one. The SELECT that judged staleness and the INSERT are two statements; on
+    PostgreSQL a concurrent writer (an event, another run) may store a newer state in between,
+    even inside one transaction. Django's ``bulk_create`` has no option for that condition, so
+    its clause is extended, on this connection's own objects (one connection per thread), for
+    the call alone, and RETURNING is left out: a row the condition skips returns nothing, and
+    Django pairs returned ids with objects by position (``_written_pks`` reads them back).
+
+    SQLite needs none of it: ``bulk_upsert`` runs each batch in one transaction, which SQLite
+    begins IMMEDIATE (settings), so no other writer can come between its two statements.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    ops, features = connection.ops, connection.features
+    table = ops.quote_name(model._meta.db_table)
+    synced, deleted = ops.quote_name("synced_at"), ops.quote_name("deleted_at")
+    condition = (
+        f" WHERE {table}.{synced} <= EXCLUDED.{synced}"
+        f" AND ({table}.{deleted} IS NULL OR {table}.{deleted} <= EXCLUDED.{synced})"
+    )
+
+    def suffix(fields: Any, on_conflict: Any, update_fields: Any, unique_fields: Any) -> str:
+        sql = type(ops).on_conflict_suffix_sql(
+            ops, fields, on_conflict, update_fields, unique_fields
+        )
+        return sql + condition if on_conflict == OnConflict.UPDATE and sql else sql
+
+    ops.on_conflict_suffix_sql = suffix
+    features.can_return_rows_from_bulk_insert = False
+    try:
+        yield
+    finally:
+        del ops.on_conflict_suffix_sql
+        del features.can_return_rows_from_bulk_insert
 
 
 def _as_of(obj: ZoomRecord) -> datetime:
