@@ -23,7 +23,11 @@ from zoomadmin.sync import engine, steps
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import resume_schedule_name
 from zoomadmin.tenants.models import Tenant
-from zoomadmin.tenants.services import tenant_delete_synced_data
+from zoomadmin.tenants.services import (
+    synced_data_models,
+    tenant_delete_synced_data,
+    tenant_disconnect,
+)
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import month_windows
 
@@ -457,3 +461,45 @@ def test_recordings_of_a_months_last_days_are_listed_before_they_are_judged(tena
 
     assert recording["uuid"] in {item["uuid"] for item in listed}
     assert recording["uuid"] in {item["uuid"] for item in whole}
+
+
+def synced_rows(tenant: Tenant) -> int:
+    return sum(
+        model._default_manager.filter(tenant=tenant).count() for model in synced_data_models()
+    )
+
+
+def test_a_disconnect_during_a_sync_is_not_undone_by_its_later_batches(
+    tenant, sandbox, sync, monkeypatch
+):
+    # Small, frequent batches: the disconnect lands while most of the account is still to come.
+    monkeypatch.setattr(engine, "FLUSH_ROWS", 5)
+    monkeypatch.setattr(engine, "PROGRESS_SECONDS", 0)
+    disconnected = []
+
+    def disconnect_once(run: SyncRun) -> None:
+        if not disconnected and run.total("created"):
+            tenant_disconnect(tenant=tenant, by_user=None, reason="test", revoke=False)
+            disconnected.append(synced_rows(tenant))
+
+    run = sync(tenant, on_progress=disconnect_once)
+
+    assert disconnected == [0]
+    assert synced_rows(tenant) == 0  # Zoom's data-deletion rule holds to the end
+    assert run.status == SyncRun.Status.FAILED and "disconnected" in run.message
+
+
+def test_a_run_taken_over_by_another_worker_writes_nothing_more(tenant, sandbox, sync, monkeypatch):
+    flush = engine.Walk._flush
+
+    def taken_over_just_before(walk: engine.Walk) -> None:
+        # Another worker declared the run stale between two of this worker's batches.
+        SyncRun.objects.filter(pk=walk.sync_run.pk).update(status=SyncRun.Status.INTERRUPTED)
+        flush(walk)
+
+    monkeypatch.setattr(engine.Walk, "_flush", taken_over_just_before)
+
+    run = sync(tenant)
+
+    assert run.status == SyncRun.Status.INTERRUPTED
+    assert synced_rows(tenant) == 0

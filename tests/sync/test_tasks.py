@@ -31,7 +31,7 @@ def _rows(tenant: Tenant) -> int:
 def test_a_sync_killed_mid_way_converges_when_run_again(tenant, sandbox, sync, settings):
     reference = snapshot(sync(tenant) and tenant)
     tenant_delete_synced_data(tenant=tenant)
-    sandbox.config.update(latency_seconds=0.01)  # long enough to be caught in the middle
+    sandbox.config.update(latency_seconds=0.05)  # long enough to be caught in the middle
 
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "zoom_sync", "--tenant", tenant.account_id],

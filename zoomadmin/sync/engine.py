@@ -29,6 +29,10 @@ How it runs:
 - **Progress.** The run's counts, request count, errors and heartbeat are written at least every
   ``PROGRESS_SECONDS``. If another process declared this run stale and took over the tenant,
   the write finds no running row and the walk stops (:class:`RunTakenOver`).
+- **Every batch is written in one transaction that first locks the tenant and the run** and
+  checks that the tenant is still connected and the run still this worker's: a run taken over
+  writes nothing more (:class:`RunTakenOver`), and a disconnect, which deletes the tenant's
+  data under the same lock, is never undone by a batch written after it (:class:`RunCancelled`).
 
 A run that is interrupted at any point leaves the database in a state the next run repairs:
 every run lists everything again, upserts are idempotent and deletions are recomputed.
@@ -47,10 +51,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from zoomadmin.sync.models import SyncRun
+from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import PAGE_SIZE_DEFAULT, ZoomClient
 from zoomadmin.zoom.errors import (
     ZoomDailyLimit,
@@ -162,6 +167,10 @@ class Step:
 
 class RunTakenOver(Exception):
     """Another worker declared this run stale and started a new one for the tenant."""
+
+
+class RunCancelled(Exception):
+    """The tenant was disconnected while its sync ran: nothing more may be written."""
 
 
 @dataclass
@@ -400,7 +409,30 @@ class Walk:
             self._save_progress()
 
     def _flush(self) -> None:
-        """Write every waiting batch, parents' kinds first, then mark deletions."""
+        """Write every waiting batch, parents' kinds first, then mark deletions: in one
+        transaction that first makes sure the run is still this worker's and the tenant still
+        connected (a disconnect deletes the tenant's data; nothing may bring it back)."""
+        with transaction.atomic():
+            self._hold()
+            self._write_buffers()
+
+    def _hold(self) -> None:
+        """Lock the tenant and the run for this transaction, or stop: another worker took the
+        run over, or the tenant was disconnected (both commit under the same locks)."""
+        connected = Tenant.objects.select_for_update().filter(
+            pk=self.tenant.pk, status=Tenant.Status.CONNECTED
+        )
+        if not list(connected.values_list("pk", flat=True)):
+            raise RunCancelled("the Zoom account was disconnected during the sync")
+        running = SyncRun.objects.select_for_update().filter(
+            pk=self.sync_run.pk, status=SyncRun.Status.RUNNING
+        )
+        if not list(running.values_list("pk", flat=True)):
+            raise RunTakenOver(
+                f"sync run {self.sync_run.pk} is no longer running; another worker took over"
+            )
+
+    def _write_buffers(self) -> None:
         buffers = self._buffers
         for step in self._order:
             for unlisted in (False, True):
@@ -431,10 +463,12 @@ class Walk:
         self._last_flush = time.monotonic()
 
     def _mark_orphans(self) -> None:
-        for step in self._order:
-            if step.mark_orphans is not None:
-                for kind, deleted in step.mark_orphans(self.tenant, self.synced_at).items():
-                    self._counts(kind)["deleted"] += deleted
+        with transaction.atomic():
+            self._hold()
+            for step in self._order:
+                if step.mark_orphans is not None:
+                    for kind, deleted in step.mark_orphans(self.tenant, self.synced_at).items():
+                        self._counts(kind)["deleted"] += deleted
 
     def _save_progress(self) -> None:
         now = timezone.now()

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zoomadmin.sync.engine import RunTakenOver, Walk, WalkResult
+from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import ROOT
@@ -93,6 +93,11 @@ def tenant_sync(
     except RunTakenOver:
         logger.warning("Sync run %s of tenant %s was taken over by another worker", run.pk, tenant)
         run.refresh_from_db()
+        return run
+    except RunCancelled as cancelled:
+        _finish(
+            run, SyncRun.Status.FAILED, message=f"Stopped: {cancelled}; nothing more was written."
+        )
         return run
     except ZoomError as error:
         # Raised before the walk started: the tenant is not connected, its token was refused.
