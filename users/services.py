@@ -61,6 +61,13 @@ def _move_accepted_invitations(tenant: Tenant, rows: list[dict[str, Any]]) -> in
     return moved
 
 
+def users_stored_keys(*, tenant: Tenant) -> set[str]:
+    """The keys of the users stored as present: what a complete listing of every status
+    must show again (a missing one is asked for before it is judged)."""
+    present = ZoomUser.objects.filter(tenant=tenant, deleted_at__isnull=True)
+    return set(present.values_list("zoom_id", flat=True))
+
+
 def users_mark_deleted(
     *, tenant: Tenant, seen_ids: Collection[str], deleted_at: datetime | None = None
 ) -> int:

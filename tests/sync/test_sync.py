@@ -29,7 +29,7 @@ from zoomadmin.tenants.services import (
     tenant_disconnect,
 )
 from zoomadmin.tenants.tokens import client_for_tenant
-from zoomadmin.zoom.client import month_windows
+from zoomadmin.zoom.client import ZoomClient, month_windows
 
 pytestmark = pytest.mark.django_db
 
@@ -503,3 +503,36 @@ def test_a_run_taken_over_by_another_worker_writes_nothing_more(tenant, sandbox,
 
     assert run.status == SyncRun.Status.INTERRUPTED
     assert synced_rows(tenant) == 0
+
+
+def test_a_user_whose_status_changes_between_the_status_listings_is_not_deleted(
+    tenant, sandbox, sync, monkeypatch
+):
+    account = sandbox.state.default_account
+    with sandbox.state.lock:
+        user = next(
+            u for u in account.users.values() if u["id"] != account.owner_id and u["type"] == 1
+        )
+        user["status"] = "inactive"
+    sync(tenant)
+    list_users = ZoomClient.list_users
+
+    def reactivated_after_the_active_listing(client, status="active", **kwargs):
+        yield from list_users(client, status=status, **kwargs)
+        if status == "active":  # listed as neither active (too early) nor inactive (too late)
+            with sandbox.state.lock:
+                user["status"] = "active"
+
+    monkeypatch.setattr(ZoomClient, "list_users", reactivated_after_the_active_listing)
+
+    run = sync(tenant)
+
+    stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+    assert (stored.deleted_at, stored.status) == (None, "active")  # asked for, and updated
+    assert run.counts["users"]["deleted"] == 0
+    assert (
+        Meeting.objects.filter(
+            tenant=tenant, host_zoom_id=user["id"], deleted_at__isnull=False
+        ).count()
+        == 0
+    )

@@ -136,12 +136,14 @@ class Step:
     #: that is marked deleted (Zoom deletes a user's meetings with the user): run once at the
     #: end of every walk, after the parents' own deletions, whether or not the walk finished.
     mark_orphans: Callable[[Any, datetime], Mapping[str, int]] | None = None
-    #: For a listing of the root's children that leaves out some of what it showed before (Zoom
-    #: lists only unexpired meetings): ``covered(tenant, parents)`` gives, by parent key, the
-    #: keys of the stored records each parent's listing covers; ``confirm(client, key)`` asks
-    #: Zoom about one that a complete listing lacked (the item, or None when Zoom says it is
-    #: gone), and ``upsert_unlisted(tenant, entries, as_of)`` stores those that still exist.
-    #: Only what Zoom says is gone is marked deleted.
+    #: For a listing that can lack records that still exist (Zoom lists only unexpired
+    #: meetings; a user whose status changes between the status listings is in none of them):
+    #: ``covered(tenant, parents)`` gives, by parent key, the keys of the stored records each
+    #: parent's listing covers (for the root: ``parents`` is empty, the key ""), and
+    #: ``confirm(client, key)`` asks Zoom about one that a complete listing lacked (the item,
+    #: or None when Zoom says it is gone); ``upsert_unlisted(tenant, entries, as_of)`` stores
+    #: those that still exist. Only what Zoom says is gone is marked deleted. The root and
+    #: its children only.
     covered: Callable[[Any, Sequence[Item]], Mapping[str, set[str]]] | None = None
     confirm: Callable[[ZoomClient, str], Item | None] | None = None
     upsert_unlisted: Callable[[Any, Sequence[Entry], datetime], UpsertReport] | None = None
@@ -304,6 +306,9 @@ class Walk:
             max_workers=self.concurrency + 1, thread_name_prefix=f"zoom-sync-{self.tenant.pk}"
         )
         try:
+            if self.root.covered is not None:
+                # Every stored record the root listing covers (its "parent" is the tenant).
+                self._covered[(self.root, "")] = self.root.covered(self.tenant, []).get("", set())
             executor.submit(self._root_unit)
             while self._root_running or self._in_flight or self._pending:
                 self._feed(executor)
@@ -354,9 +359,10 @@ class Walk:
         if isinstance(message, _Page):
             self._buffers.add(message)
             if message.step is self.root:
-                with self._root_turn:
-                    self._root_pages_taken += 1
-                    self._root_turn.notify_all()
+                if not message.unlisted:  # a page of the listing itself, which waits for it
+                    with self._root_turn:
+                        self._root_pages_taken += 1
+                        self._root_turn.notify_all()
                 # A root listing started again (its page token expired) repeats what it sent.
                 new = [item for item in message.items if self.root.key(item) not in self._units]
                 self._units.update(self.root.key(item) for item in new)
@@ -581,10 +587,10 @@ class Walk:
                             for item in page
                             if any(child.applies(item) for child in step.children)
                         )
-                if step.covered is not None and parent_key is not None:
-                    absent = self._covered.pop((step, parent_key), set()) - seen
-                    if absent:
-                        seen |= self._confirm_unlisted(step, parent, parent_key, absent)
+                if step.covered is not None:
+                    covered = self._covered.pop((step, parent_key or ""), set())
+                    if covered - seen:
+                        seen |= self._confirm_unlisted(step, parent, parent_key, covered - seen)
             except FATAL_ERRORS as error:
                 self._put(_Fatal(error))
                 raise _Stopped from error
@@ -604,7 +610,7 @@ class Walk:
         return []
 
     def _confirm_unlisted(
-        self, step: Step, parent: Item, parent_key: str, absent: set[str]
+        self, step: Step, parent: Item | None, parent_key: str | None, absent: set[str]
     ) -> set[str]:
         """Ask Zoom about each stored record of ``parent`` that the complete listing lacked:
         one that still exists left the listing (it expired) and is stored as such; one Zoom no

@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from meetings import services as meetings
 from users import services as users
-from users.mapping import user_key
+from users.mapping import PENDING_PREFIX, user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, month_windows
@@ -135,7 +135,7 @@ def recordings_covering(client: ZoomClient, user_id: str, start: date, end: date
 
 
 def _confirm(get: Any, zoom_id: int | str) -> Item | None:
-    """Zoom's meeting (or webinar) when it still exists; None when Zoom says it is gone."""
+    """Zoom's object when it still exists; None when Zoom says it is gone (404)."""
     try:
         return get(zoom_id)
     except ZoomNotFound:
@@ -297,6 +297,13 @@ USERS = Step(
     ),
     mark_deleted=lambda tenant, listings, at: users.users_mark_deleted(
         tenant=tenant, seen_ids=_union(listings), deleted_at=at
+    ),
+    # A user whose status changes between the active, inactive and pending listings is in
+    # none of them: each stored user they all lack is asked for (404 code 1001: deleted).
+    covered=lambda tenant, _: {"": users.users_stored_keys(tenant=tenant)},
+    confirm=lambda client, key: _confirm(client.get_user, key.removeprefix(PENDING_PREFIX)),
+    upsert_unlisted=lambda tenant, entries, at: users.users_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at
     ),
     children=(MEETINGS, WEBINARS, RECORDINGS),
     mark_orphans=lambda tenant, at: meetings.meetings_mark_orphans(tenant=tenant, deleted_at=at),
