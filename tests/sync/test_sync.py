@@ -536,3 +536,23 @@ def test_a_user_whose_status_changes_between_the_status_listings_is_not_deleted(
         ).count()
         == 0
     )
+
+
+def test_a_sync_stores_what_get_a_user_knows_and_a_listing_erases_none_of_it(tenant, sandbox, sync):
+    account = sandbox.state.default_account
+    with sandbox.state.lock:
+        for user in account.users.values():
+            user["job_title"] = f"Title of {user['first_name']}"
+
+    sync(tenant)
+    with count_rows_written() as written:
+        again = sync(tenant)
+
+    for user in account.users.values():
+        if user["status"] == "pending":
+            continue
+        stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+        # Users OpenAPI: GET /users items carry neither role_name nor job_title; "Get a user" does.
+        assert (stored.role_name, stored.job_title) == (user["role_name"], user["job_title"])
+        assert stored.zoom_data["language"] == user["language"]
+    assert written.total == 0 and again.counts["users"]["updated"] == 0

@@ -2,6 +2,7 @@
 
     users (GET /users, status active, inactive, pending)
     └── per user who can host (not pending):
+        ├── detail     (GET /users/{id}: the fields a list item lacks, e.g. role and job title)
         ├── meetings   (GET /users/{id}/meetings, then GET /meetings/{id} each)
         │   └── registrants, where registration is on
         │                (GET /meetings/{id}/registrants, status approved, pending, denied)
@@ -92,6 +93,15 @@ def _windows(as_of: datetime) -> list[tuple[date, date]]:
 def list_users(client: ZoomClient, parent: None, as_of: datetime) -> Iterator[Item]:
     for status in USER_STATUSES:
         yield from client.list_users(status=status)
+
+
+def get_user_detail(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
+    # A listing's user lacks fields that "Get a user" has (role_name, job_title, language,
+    # …); the listed fields come first so that the stored object is a superset of both.
+    try:
+        yield {**user, **client.get_user(user["id"])}
+    except ZoomNotFound:
+        return  # deleted since it was listed
 
 
 def list_meetings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
@@ -286,14 +296,26 @@ RECORDINGS = Step(
     upsert=upsert_recordings,
     mark_deleted=mark_deleted_recordings,
 )
+USER_DETAILS = Step(
+    name="user details",
+    kind="users",
+    applies=can_host,  # every user with an id
+    listing=get_user_detail,
+    key=user_key,
+    upsert=lambda tenant, entries, at: users.users_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at
+    ),
+    mark_deleted=lambda tenant, listings, at: 0,  # the users listing judges users
+)
 USERS = Step(
     name="users",
     kind="users",
     listing=list_users,
     # Pending users are listed without an id: keyed by their email until they have one.
     key=user_key,
+    # A list item carries fewer fields than the stored detail: it erases none of the others.
     upsert=lambda tenant, entries, at: users.users_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at
+        tenant=tenant, items=_items(entries), synced_at=at, partial=True
     ),
     mark_deleted=lambda tenant, listings, at: users.users_mark_deleted(
         tenant=tenant, seen_ids=_union(listings), deleted_at=at
@@ -305,7 +327,7 @@ USERS = Step(
     upsert_unlisted=lambda tenant, entries, at: users.users_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),
-    children=(MEETINGS, WEBINARS, RECORDINGS),
+    children=(USER_DETAILS, MEETINGS, WEBINARS, RECORDINGS),
     mark_orphans=lambda tenant, at: meetings.meetings_mark_orphans(tenant=tenant, deleted_at=at),
 )
 #: What a full sync walks.
