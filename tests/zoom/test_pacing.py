@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.zoom.pacing_worker import build_pacer, send
 from zoomadmin.sandbox import ScriptedFault
@@ -162,3 +164,62 @@ def test_pacer_for_picks_redis_when_a_redis_url_is_given():
     assert isinstance(pacer_for(""), FileLockPacer)
     assert isinstance(pacer_for(REDIS_URL), RedisPacer)
     assert pacer_for(REDIS_URL) is pacer_for(REDIS_URL)  # one connection pool per process
+
+
+class _Timed(requests.Session):
+    """A session that notes when each request left and what came back (observation only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[float, float, int]] = []  # (sent, answered, status)
+        self._lock = threading.Lock()
+
+    def request(self, *args, **kwargs):
+        sent = time.monotonic()
+        response = super().request(*args, **kwargs)
+        with self._lock:
+            self.log.append((sent, time.monotonic(), response.status_code))
+        return response
+
+
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_a_429_pushes_the_accounts_budget_back_for_every_thread(sandbox, tokens, tmp_path, kind):
+    # Zoom's limits are per account: after a 429 with Retry-After, no thread of the account
+    # may send before it has passed (only those already on their way).
+    session = _Timed()
+    client = ZoomClient(
+        base_url=sandbox.api_base_url,
+        token_provider=StaticTokenProvider(tokens["access_token"]),
+        pacer=FileLockPacer(tmp_path) if kind == "file" else RedisPacer(REDIS_URL),
+        pacing_key=f"account-{uuid.uuid4()}",
+        rates={"light": 200.0, "medium": 200.0},
+        session=session,
+    )
+    threads = 6
+    sandbox.config.script_fault(ScriptedFault("429", retry_after=1, path_prefix="/v2/users/me"))
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda _: [client.get_me() for _ in range(10)], range(threads)))
+
+    (answered_429,) = [answered for _, answered, status in session.log if status == 429]
+    sent_too_early = [
+        sent for sent, _, _ in session.log if answered_429 < sent < answered_429 + 0.95
+    ]
+    # Only a thread already past the pacer while the 429 was being read may still send.
+    assert len(sent_too_early) < threads
+    assert len(session.log) == threads * 10 + 1  # every call succeeded, one of them retried
+
+
+def test_the_file_pacer_keeps_its_files_in_a_private_directory(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # like /tmp: anyone could plant files or links there
+    with pytest.raises(PermissionError):
+        FileLockPacer(shared)
+
+    private = FileLockPacer(tmp_path / "private")
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700
+    target = tmp_path / "elsewhere"
+    private.path_for("account").symlink_to(target)
+    with pytest.raises(OSError):
+        private.wait("account", 100.0)  # a planted link is refused, never followed
+    assert not target.exists()

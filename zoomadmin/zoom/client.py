@@ -37,6 +37,7 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -163,6 +164,41 @@ def _day(value: Any, default: date) -> date:
         return default
 
 
+# Zoom's "Rate Limit Label" of each endpoint (every operation's description in the published
+# OpenAPI documents; the contract tests compare this table with them). Counting is per
+# category, per account. Anything not listed is Light.
+LIGHT, MEDIUM, HEAVY = "light", "medium", "heavy"
+_MEDIUM = tuple(
+    (method, re.compile(pattern))
+    for method, pattern in (
+        ("GET", r"/users"),
+        ("GET", r"/users/[^/]+/(meetings|webinars|recordings)"),
+        ("GET", r"/accounts/[^/]+/recordings"),
+        ("GET", r"/(meetings|webinars)/[^/]+/registrants"),
+        ("PUT", r"/(meetings|webinars)/[^/]+/registrants/status"),
+        ("GET", r"/past_(meetings|webinars)/.+/participants"),
+        ("GET", r"/phone/users/[^/]+/recordings"),
+        ("GET", r"/chat/users/[^/]+/(channels|messages)"),
+    )
+)
+
+
+def request_category(method: str, path: str) -> str:
+    """The rate-limit category Zoom counts a request in: light, medium or heavy."""
+    if path.startswith("/report/"):
+        return HEAVY
+    method = method.upper()
+    if any(method == m and pattern.fullmatch(path) for m, pattern in _MEDIUM):
+        return MEDIUM
+    return LIGHT
+
+
+def _limited_category(response: requests.Response, method: str, path: str) -> str:
+    """The category a 429 names (``X-RateLimit-Category``), else the request's own."""
+    named = response.headers.get("X-RateLimit-Category", "").strip().lower()
+    return named if named in (LIGHT, MEDIUM, HEAVY) else request_category(method, path)
+
+
 class ZoomClient:
     """Zoom REST API v2 for one account (tenant). Safe to share between threads."""
 
@@ -174,6 +210,7 @@ class ZoomClient:
         pacer: Pacer | None = None,
         pacing_key: str = "",
         rate_per_second: float | None = None,
+        rates: Mapping[str, float] | None = None,
         timeout: float | tuple[float, float] = 30.0,
         max_retries: int = 5,
         backoff_base: float = 0.5,
@@ -186,7 +223,10 @@ class ZoomClient:
         self.token_provider = token_provider
         self.pacer = pacer
         self.pacing_key = pacing_key or self.base_url
+        # Zoom counts Light, Medium and Heavy requests in separate per-second budgets; ``rates``
+        # paces each apart. ``rate_per_second`` alone is one budget for every request.
         self.rate_per_second = rate_per_second
+        self.rates = dict(rates or {})
         # A float is the read timeout; connecting should never take that long.
         self.timeout = timeout if isinstance(timeout, tuple) else (min(timeout, 10.0), timeout)
         self.max_retries = max_retries
@@ -314,6 +354,22 @@ class ZoomClient:
 
             error = self._error_for(response, body, method, path, attempt)
             delay = self._retry_delay(error, method, attempt) if attempt <= retries else None
+            if isinstance(error, ZoomRateLimited) and not isinstance(error, ZoomDailyLimit):
+                # The whole budget is spent, for every thread and worker of the account: push
+                # it back for all of them (the retry then waits in the pacer like the rest).
+                budget = self._budget(_limited_category(response, method, path))
+                if budget is not None:
+                    self.pacer.defer(budget[0], error.retry_after or self._backoff(attempt))
+                    if delay is not None:
+                        logger.warning(
+                            "Zoom %s %s answered 429, retry %d of %d once the account's "
+                            "budget allows",
+                            method,
+                            path,
+                            attempt,
+                            self.max_retries,
+                        )
+                        continue
             if delay is None:
                 raise error
             self._wait_before_retry(method, path, attempt, str(response.status_code), delay)
@@ -329,7 +385,7 @@ class ZoomClient:
         attempt: int,
     ) -> requests.Response:
         """One paced, counted HTTP request."""
-        self._pace()
+        self._pace(request_category(method, path))
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
@@ -389,9 +445,20 @@ class ZoomClient:
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return random.uniform(0, ceiling)
 
-    def _pace(self) -> None:
-        if self.pacer is not None and self.rate_per_second:
-            self.pacer.wait(self.pacing_key, self.rate_per_second)
+    def _pace(self, category: str) -> None:
+        budget = self._budget(category)
+        if budget is not None:
+            self.pacer.wait(*budget)
+
+    def _budget(self, category: str) -> tuple[str, float] | None:
+        """The pacer key and rate that ``category``'s requests spend, if paced."""
+        if self.pacer is None:
+            return None
+        if self.rates.get(category):
+            return f"{self.pacing_key}:{category}", self.rates[category]
+        if self.rate_per_second and not self.rates:
+            return self.pacing_key, self.rate_per_second
+        return None
 
     def _wait_before_retry(
         self, method: str, path: str, attempt: int, cause: str, delay: float
