@@ -153,11 +153,13 @@ ZOOM_WEBHOOK_SECRET_TOKEN = os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", "")
 ZOOM_API_BASE_URL = os.environ.get("ZOOM_API_BASE_URL", "https://api.zoom.us/v2").rstrip("/")
 ZOOM_OAUTH_BASE_URL = os.environ.get("ZOOM_OAUTH_BASE_URL", "https://zoom.us").rstrip("/")
 ZOOM_SYNC_INTERVAL_MINUTES = int(os.environ.get("ZOOM_SYNC_INTERVAL_MINUTES", "60"))
-# Requests per second one tenant may send; Zoom's limits are per account (Pro: 20/s Medium).
-ZOOM_RATE_LIMIT_PER_SECOND = float(os.environ.get("ZOOM_RATE_LIMIT_PER_SECOND", "18"))
+# The share of each tenant's per-category limits (by its plan) that this app may use: Zoom's
+# limits are per account, shared with the customer's other apps.
+ZOOM_RATE_SHARE = float(os.environ.get("ZOOM_RATE_SHARE", "0.8"))
 ZOOM_HTTP_TIMEOUT_SECONDS = float(os.environ.get("ZOOM_HTTP_TIMEOUT_SECONDS", "30"))
 ZOOM_SYNC_RECORDINGS_MONTHS = int(os.environ.get("ZOOM_SYNC_RECORDINGS_MONTHS", "6"))
-ZOOM_SYNC_CONCURRENCY = int(os.environ.get("ZOOM_SYNC_CONCURRENCY", "8"))
+# Requests one tenant's sync keeps in flight; 0: as many as its budget can use (see sync.runs).
+ZOOM_SYNC_CONCURRENCY = int(os.environ.get("ZOOM_SYNC_CONCURRENCY", "0"))
 # A running sync that has not written its heartbeat for this long belongs to a dead worker.
 ZOOM_SYNC_STALE_SECONDS = int(os.environ.get("ZOOM_SYNC_STALE_SECONDS", "300"))
 # Fernet keys (comma-separated, newest first) for tokens and secrets at rest; the default is

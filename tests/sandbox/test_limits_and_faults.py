@@ -113,3 +113,20 @@ def test_random_faults_repeat_with_the_same_seed(sandbox, api: Api) -> None:
     assert first == second
     assert {200, 429} <= set(first)
     assert set(first) & {500, 502, 503, 504}
+
+
+def test_each_category_has_its_own_per_second_budget(sandbox, api) -> None:
+    # FACTS §5 (developers.zoom.us/docs/api/rate-limits/): limits are per account and per
+    # category (Light, Medium, Heavy), each endpoint carrying its "Rate Limit Label"; a 429
+    # names the category in X-RateLimit-Category.
+    sandbox.config.update(rate_limits={"Light": 2, "Medium": 1})
+
+    light = [api.get("/users/me") for _ in range(3)]  # Light: a burst of 2, then refused
+    medium = api.get("/users")  # Medium: its own budget, untouched by the Light burst
+
+    assert [r.status_code for r in light] == [200, 200, 429]
+    refused = light[-1]
+    assert refused.headers["X-RateLimit-Category"] == "Light"
+    assert refused.headers["X-RateLimit-Type"] == "QPS"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert medium.status_code == 200

@@ -24,7 +24,7 @@ TIME_COLUMNS = {"synced_at", "created", "updated", "zoom_hash", "webinars_refuse
 @pytest.fixture(autouse=True)
 def fast_zoom(settings: Any) -> None:
     # No pacing (the sandbox sets no limit unless a test asks) and a few threads.
-    settings.ZOOM_RATE_LIMIT_PER_SECOND = 100_000
+    settings.ZOOM_RATE_SHARE = 10_000
     settings.ZOOM_SYNC_CONCURRENCY = 4
 
 
@@ -111,7 +111,7 @@ def subprocess_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "ZOOM_API_BASE_URL": sandbox.api_base_url,
         "ZOOM_OAUTH_BASE_URL": sandbox.url,
-        "ZOOM_RATE_LIMIT_PER_SECOND": "100000",
+        "ZOOM_RATE_SHARE": "10000",
         "DJANGO_LOG_LEVEL": "WARNING",
         **extra,
     }

@@ -63,6 +63,15 @@ class Fault:
     retry_after: int = 1
 
 
+# Zoom's per-second limits per account, by plan and category (developers.zoom.us/docs/api/
+# rate-limits/: Free 4/2/1, Pro 30/20/10, Business and higher 80/60/40 for Light/Medium/Heavy).
+PLAN_LIMITS: dict[str, dict[str, float]] = {
+    "free": {"Light": 4, "Medium": 2, "Heavy": 1},
+    "pro": {"Light": 30, "Medium": 20, "Heavy": 10},
+    "business": {"Light": 80, "Medium": 60, "Heavy": 40},
+}
+
+
 @dataclass
 class SandboxConfig:
     """The sandbox's knobs. Zero means "off" for every rate, limit and latency."""
@@ -71,6 +80,9 @@ class SandboxConfig:
     latency_seconds: float = 0.0
     # Requests per second per Zoom account (token bucket, burst = rate); Zoom counts per account.
     rate_limit_per_second: float = 0.0
+    # Requests per second per Zoom account and category ("Light", "Medium", "Heavy"), as Zoom
+    # counts them; e.g. PLAN_LIMITS["pro"]. Overrides rate_limit_per_second for those named.
+    rate_limits: dict[str, float] = field(default_factory=dict)
     # Requests per UTC day per Zoom account.
     daily_limit: int = 0
     # Zoom's per-user cap on meeting/webinar creates and updates per UTC day.
@@ -107,6 +119,8 @@ class SandboxConfig:
             try:
                 if isinstance(current, list):
                     value = [str(item) for item in value]
+                elif isinstance(current, dict):
+                    value = {str(key): float(rate) for key, rate in dict(value).items()}
                 elif isinstance(current, bool):
                     value = bool(value)
                 else:

@@ -18,6 +18,7 @@ older than ``ZOOM_SYNC_STALE_SECONDS`` belongs to a worker that died; the next c
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -87,7 +88,7 @@ def tenant_sync(
             client=client,
             root=ROOT,
             run=run,
-            concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY,
+            concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY or concurrency_for(client),
             on_progress=on_progress,
         ).run()
     except RunTakenOver:
@@ -108,6 +109,19 @@ def tenant_sync(
         raise
     _finish_walk(run, result)
     return run
+
+
+# A Zoom request takes about this long; the in-flight requests that keep a budget busy are its
+# rate times this (Little's law), within bounds that suit a worker process.
+TYPICAL_LATENCY_SECONDS = 0.25
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 32
+
+
+def concurrency_for(client: ZoomClient) -> int:
+    """How many requests to keep in flight so that the client's budget is used, not passed."""
+    rate = sum(client.rates.values()) or client.rate_per_second or 0
+    wanted = math.ceil(rate * TYPICAL_LATENCY_SECONDS) if rate else MAX_CONCURRENCY
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, wanted))
 
 
 def _finish_walk(run: SyncRun, result: WalkResult) -> None:

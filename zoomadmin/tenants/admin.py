@@ -98,7 +98,7 @@ class TenantAdmin(TenantScopedAdmin):
         "connection",
         "status_column",
         "zoom_user",
-        "rate_limit_per_second",
+        "plan",
         "last_synced_at",
         "created",
         "updated",

@@ -13,8 +13,9 @@ Secrets are never kept twice: there is no token column on ``Tenant``.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
+
+from zoomadmin.zoom.limits import ZOOM_PLANS
 
 
 class Tenant(models.Model):
@@ -51,13 +52,14 @@ class Tenant(models.Model):
         related_name="zoom_tenants",
         blank=True,
     )
-    # Zoom's limits depend on the account's plan; empty means ZOOM_RATE_LIMIT_PER_SECOND.
-    rate_limit_per_second = models.FloatField(
-        "requests per second",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0.1)],
-        help_text="Budget shared by every worker; empty: the ZOOM_RATE_LIMIT_PER_SECOND setting.",
+    # Zoom's per-second limits, per category of request, depend on the account's plan.
+    plan = models.CharField(
+        "Zoom plan",
+        max_length=16,
+        choices=ZOOM_PLANS,
+        default="pro",
+        help_text="Sets the request budget (Zoom's rate limits by plan); this app uses the share "
+        "ZOOM_RATE_SHARE of it, shared by every worker.",
     )
     last_synced_at = models.DateTimeField("last sync", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)

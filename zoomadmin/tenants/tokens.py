@@ -48,6 +48,7 @@ from zoomadmin.zoom.auth import (
 )
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomReauthorizationRequired
+from zoomadmin.zoom.limits import plan_rates
 from zoomadmin.zoom.pacing import pacer_for
 
 logger = logging.getLogger(__name__)
@@ -247,16 +248,13 @@ def token_provider_for(
     return OAuthTokenProvider(tenant, session=session)
 
 
-def client_for_tenant(
-    tenant: Tenant,
-    *,
-    rate_per_second: float | None = None,
-    session: requests.Session | None = None,
-) -> ZoomClient:
+def client_for_tenant(tenant: Tenant, *, session: requests.Session | None = None) -> ZoomClient:
     """A client speaking for ``tenant``; raises TenantNotConnected unless it is connected.
 
     Refusing here is what stops a tenant's background work once Zoom refused its authorization
-    or it was disconnected: tasks build their client first.
+    or it was disconnected: tasks build their client first. Its requests are paced per Zoom
+    category at ``ZOOM_RATE_SHARE`` of the tenant's plan limits, in budgets keyed by the Zoom
+    host and account (so two sandboxes, or two Zooms, never share one).
     """
     if not tenant.is_connected:
         raise TenantNotConnected.for_tenant(tenant)
@@ -264,10 +262,8 @@ def client_for_tenant(
         base_url=settings.ZOOM_API_BASE_URL,
         token_provider=token_provider_for(tenant),
         pacer=pacer_for(settings.REDIS_URL),
-        pacing_key=tenant.account_id,
-        rate_per_second=(
-            rate_per_second or tenant.rate_limit_per_second or settings.ZOOM_RATE_LIMIT_PER_SECOND
-        ),
+        pacing_key=f"{settings.ZOOM_API_BASE_URL}|{tenant.account_id}",
+        rates=plan_rates(tenant.plan, settings.ZOOM_RATE_SHARE),
         timeout=settings.ZOOM_HTTP_TIMEOUT_SECONDS,
         session=session,
     )

@@ -64,6 +64,7 @@ from zoomadmin.zoom.errors import (
     ZoomUnauthorized,
     ZoomUnavailable,
 )
+from zoomadmin.zoom.limits import HEAVY, LIGHT, MEDIUM
 from zoomadmin.zoom.pacing import Pacer
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,6 @@ def _day(value: Any, default: date) -> date:
 # Zoom's "Rate Limit Label" of each endpoint (every operation's description in the published
 # OpenAPI documents; the contract tests compare this table with them). Counting is per
 # category, per account. Anything not listed is Light.
-LIGHT, MEDIUM, HEAVY = "light", "medium", "heavy"
 _MEDIUM = tuple(
     (method, re.compile(pattern))
     for method, pattern in (

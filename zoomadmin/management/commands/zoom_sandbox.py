@@ -12,6 +12,7 @@ from zoomadmin.sandbox import (
     SandboxServer,
     seed_account,
 )
+from zoomadmin.sandbox.config import PLAN_LIMITS
 
 
 class Command(BaseCommand):
@@ -28,12 +29,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rate-limit", type=float, default=0, help="requests per second per account (0: none)"
         )
+        parser.add_argument(
+            "--plan",
+            choices=sorted(PLAN_LIMITS),
+            default="",
+            help="enforce Zoom's per-category limits of this plan (e.g. pro: 30/20/10 per second)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         server = SandboxServer(host=options["host"], port=options["port"])
         server.config.update(
             latency_seconds=options["latency_ms"] / 1000,
             rate_limit_per_second=options["rate_limit"],
+            rate_limits=dict(PLAN_LIMITS.get(options["plan"], {})),
         )
         self.stdout.write("Seeding…")
         accounts = [

@@ -17,7 +17,7 @@ from ..web import ApiError, Response, validation_error
 from .routing import MEDIUM, Context, one_month_after, paginate, route
 
 
-@route("GET", "/meetings/{meetingId}/recordings", category=MEDIUM)
+@route("GET", "/meetings/{meetingId}/recordings")  # Light, as Zoom labels it
 def get_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
     recording = _recording(ctx, meeting_id)
     if ctx.query.get("include_fields") == "download_access_token":

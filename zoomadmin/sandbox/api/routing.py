@@ -285,9 +285,11 @@ def _enforce_limits(
     state: SandboxState, config: SandboxConfig, account_id: str, category: str
 ) -> None:
     now = state.now()
-    rate = config.rate_limit_per_second
+    rate = config.rate_limits.get(category) or config.rate_limit_per_second
     if rate > 0:
-        wait = state.limits.take(account_id, rate, now)
+        # Zoom counts each category apart; one budget for all when only the old knob is set.
+        bucket = f"{account_id}:{category}" if config.rate_limits.get(category) else account_id
+        wait = state.limits.take(bucket, rate, now)
         if wait:
             raise ApiError(
                 429,
