@@ -20,6 +20,10 @@ Sandbox Zoom (``zoomadmin.sandbox``, SPEC §9), served over real loopback HTTP:
 
     Seed more with ``zoomadmin.sandbox.seed_account(sandbox.state, users=..., seed=...)``.
 
+``private_pacing`` (autouse)
+    Each test's request budgets live in its own directory: a 429 one test provokes (which
+    pushes the account's budget back) never slows another test of the session.
+
 ``zoom_settings`` (function)
     Points ``ZOOM_API_BASE_URL``, ``ZOOM_OAUTH_BASE_URL``, ``ZOOM_CLIENT_ID`` and
     ``ZOOM_CLIENT_SECRET`` at the sandbox through pytest-django's ``settings``; returns the
@@ -34,6 +38,7 @@ from typing import Any
 import pytest
 
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, seed_account
+from zoomadmin.zoom import pacing
 
 SANDBOX_SEED_ARGS: dict[str, Any] = {
     "users": 10,
@@ -69,3 +74,11 @@ def zoom_settings(sandbox: SandboxServer, settings: Any) -> SandboxServer:
     settings.ZOOM_CLIENT_ID = DEFAULT_CLIENT_ID
     settings.ZOOM_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
     return sandbox
+
+
+@pytest.fixture(autouse=True)
+def private_pacing(tmp_path_factory: Any, monkeypatch: Any) -> Iterator[None]:
+    monkeypatch.setattr(pacing, "DEFAULT_DIRECTORY", tmp_path_factory.mktemp("pacing"))
+    pacing.pacer_for.cache_clear()
+    yield
+    pacing.pacer_for.cache_clear()

@@ -241,6 +241,19 @@ def test_a_daily_limit_pauses_the_sync_and_a_later_run_completes_it(tenant, sand
     assert snapshot(tenant) == reference
 
 
+def test_a_retry_after_too_long_to_wait_pauses_the_whole_sync(tenant, sandbox, sync):
+    # Zoom's limits are per account: once it asks for ten minutes, every other listing would
+    # be refused as well. The run stops and is resumed after the wait.
+    sandbox.config.script_fault(ScriptedFault("429", retry_after=600, path_prefix="/v2/users/"))
+
+    paused = sync(tenant)
+
+    assert paused.status == SyncRun.Status.PAUSED, paused.message
+    assert paused.error_count == 0  # stopped, not failing listing after listing
+    assert (paused.resets_at - paused.finished_at).total_seconds() == pytest.approx(600, abs=5)
+    assert Schedule.objects.get(name=resume_schedule_name(tenant.pk)).next_run >= paused.resets_at
+
+
 def test_a_refused_authorization_fails_the_run_without_retrying(tenant, sandbox, sync):
     sandbox.state.expire_access_tokens(tenant.account_id)
     tenant.s2s_credential.access_token = ""

@@ -24,6 +24,7 @@ from tests.zoom.pacing_worker import build_pacer, send
 from zoomadmin.sandbox import ScriptedFault
 from zoomadmin.zoom.auth import StaticTokenProvider
 from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.errors import ZoomRateLimited
 from zoomadmin.zoom.pacing import FileLockPacer, NullPacer, RedisPacer, pacer_for
 
 RATE = 25.0
@@ -133,7 +134,7 @@ class CountingPacer(NullPacer):
     def __init__(self) -> None:
         self.calls: list[tuple[str, float]] = []
 
-    def wait(self, key: str, rate_per_second: float) -> float:
+    def wait(self, key: str, rate_per_second: float, *, max_wait: float | None = None) -> float:
         self.calls.append((key, rate_per_second))
         return 0.0
 
@@ -223,3 +224,27 @@ def test_the_file_pacer_keeps_its_files_in_a_private_directory(tmp_path):
     with pytest.raises(OSError):
         private.wait("account", 100.0)  # a planted link is refused, never followed
     assert not target.exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_a_budget_pushed_back_for_minutes_is_refused_at_once_not_slept_on(
+    sandbox, tokens, tmp_path, kind
+):
+    pacer = FileLockPacer(tmp_path) if kind == "file" else RedisPacer(REDIS_URL)
+    client = ZoomClient(
+        base_url=sandbox.api_base_url,
+        token_provider=StaticTokenProvider(tokens["access_token"]),
+        pacer=pacer,
+        pacing_key=f"account-{uuid.uuid4()}",
+        rates={"light": 100.0, "medium": 100.0},
+        max_retry_after=120,
+    )
+    pacer.defer(f"{client.pacing_key}:light", 600)  # Zoom asked for ten minutes
+
+    started = time.monotonic()
+    with pytest.raises(ZoomRateLimited) as caught:
+        client.get_me()
+
+    assert time.monotonic() - started < 5 and client.request_count == 0
+    assert caught.value.retry_after == pytest.approx(600, abs=5)
+    assert client.list_users(status="active")  # another category's budget is untouched

@@ -21,7 +21,8 @@ How it runs:
   stopped, marks nothing. A listing whose page token expired is started again. Where a listing
   leaves out records that still exist (Zoom lists only unexpired meetings), each stored record
   it lacked is confirmed with Zoom first (``Step.unlisted``/``confirm``): only a 404 marks it.
-- **Stops.** A daily limit (``ZoomDailyLimit``), a refused authorization
+- **Stops.** A rate limit that outlasts the client (``ZoomRateLimited``: the daily limit, or a
+  ``Retry-After`` too long to wait in a thread), a refused authorization
   (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk:
   the threads finish the request they are in and stop; what was listed so far is still
   written. Any other Zoom error fails that one listing (recorded in the run's errors) and the
@@ -58,9 +59,9 @@ from zoomadmin.sync.models import SyncRun
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import PAGE_SIZE_DEFAULT, ZoomClient
 from zoomadmin.zoom.errors import (
-    ZoomDailyLimit,
     ZoomError,
     ZoomPageTokenExpired,
+    ZoomRateLimited,
     ZoomReauthorizationRequired,
     ZoomUnauthorized,
 )
@@ -83,7 +84,9 @@ POLL_SECONDS = 0.5
 MAX_ERRORS_KEPT = 50
 # Errors that no other listing of the run can escape: stop the whole walk. A 401 that a token
 # refresh did not cure would fail every call, and Zoom disables apps with many failed calls.
-FATAL_ERRORS = (ZoomDailyLimit, ZoomReauthorizationRequired, ZoomUnauthorized)
+# A 429 that reaches the walk (its Retry-After outlasts the client's patience, or the retries
+# ran out) stops it too: the account's budget is spent for every listing alike.
+FATAL_ERRORS = (ZoomRateLimited, ZoomReauthorizationRequired, ZoomUnauthorized)
 # A listing whose next_page_token expired (15 minutes) is started again, this many times in
 # all. The root listing waits for the pool between pages, so on a slow budget its token can
 # expire more often; started again, it runs through the pages already handed out at once.
@@ -383,7 +386,7 @@ class Walk:
         elif isinstance(message, _Failed):
             self._record_error(message.step, message.parent, message.error)
         elif isinstance(message, _Fatal):
-            if self._fatal is None or isinstance(message.error, ZoomDailyLimit):
+            if self._fatal is None or isinstance(message.error, ZoomRateLimited):
                 self._fatal = message.error
             self._stop.set()
         elif isinstance(message, _UnitDone):

@@ -20,8 +20,9 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         # Some parents' listings failed (recorded in `errors`); everything else was mirrored.
         PARTIAL = "partial", "Partial"
-        # Zoom's daily limit was reached; the next run (after `resets_at`) completes the sync.
-        PAUSED = "paused", "Paused (daily limit)"
+        # Zoom's rate limit (daily, or a long Retry-After); the next run, after `resets_at`,
+        # completes the sync.
+        PAUSED = "paused", "Paused (rate limit)"
         FAILED = "failed", "Failed"
         # Its worker stopped heartbeating (killed, crashed); a later run took over.
         INTERRUPTED = "interrupted", "Interrupted"

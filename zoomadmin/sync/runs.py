@@ -4,8 +4,8 @@
 claim the tenant, build its client, walk, and record how it ended:
 
 - ``succeeded``: everything listed; ``partial``: some listings failed (``errors``);
-- ``paused``: Zoom's daily limit (``resets_at``); the next run, scheduled for after the reset,
-  does the whole walk again and so completes it;
+- ``paused``: Zoom's daily limit, or a per-second limit whose ``Retry-After`` outlasts the
+  client's patience (``resets_at``); the next run, scheduled for then, completes the sync;
 - ``failed``: the authorization was refused (the token provider has already marked the tenant
   "needs re-authorization", so nothing retries in a loop), the user listing failed, or a bug.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,7 +33,7 @@ from zoomadmin.sync.steps import ROOT
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
-from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError
+from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError, ZoomRateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ def _finish_walk(run: SyncRun, result: WalkResult) -> None:
     run.counts = result.counts
     run.errors = result.errors
     run.error_count = result.error_count
-    if isinstance(result.stop, ZoomDailyLimit):
-        run.resets_at = result.stop.resets_at
+    if isinstance(result.stop, ZoomRateLimited):
+        run.resets_at = _resumes_at(result.stop)
         _finish(run, SyncRun.Status.PAUSED, message=str(result.stop))
         _schedule_resume(run)
     elif result.stop is not None:
@@ -141,6 +141,17 @@ def _finish_walk(run: SyncRun, result: WalkResult) -> None:
         _finish(run, SyncRun.Status.PARTIAL, message=f"{result.error_count} listings failed.")
     else:
         _finish(run, SyncRun.Status.SUCCEEDED)
+
+
+# A per-second 429 that outlasted the client's patience: try again a while later, not at once.
+MIN_PAUSE = timedelta(minutes=1)
+
+
+def _resumes_at(stop: ZoomRateLimited) -> datetime:
+    if isinstance(stop, ZoomDailyLimit):
+        return stop.resets_at
+    wait = timedelta(seconds=stop.retry_after or 0)
+    return timezone.now() + max(wait, MIN_PAUSE)
 
 
 def _finish(run: SyncRun, status: str, *, message: str = "") -> None:

@@ -65,7 +65,7 @@ from zoomadmin.zoom.errors import (
     ZoomUnavailable,
 )
 from zoomadmin.zoom.limits import HEAVY, LIGHT, MEDIUM
-from zoomadmin.zoom.pacing import Pacer
+from zoomadmin.zoom.pacing import Pacer, PacerBusy
 
 logger = logging.getLogger(__name__)
 
@@ -385,7 +385,17 @@ class ZoomClient:
         attempt: int,
     ) -> requests.Response:
         """One paced, counted HTTP request."""
-        self._pace(request_category(method, path))
+        try:
+            self._pace(request_category(method, path))
+        except PacerBusy as busy:
+            # A 429 pushed the account's budget back further than a thread should sleep.
+            raise ZoomRateLimited(
+                f"Zoom's rate limit: the account's request budget is spent for {busy.seconds:.0f} s",
+                status=429,
+                retry_after=busy.seconds,
+                method=method,
+                path=path,
+            ) from None
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
@@ -448,7 +458,7 @@ class ZoomClient:
     def _pace(self, category: str) -> None:
         budget = self._budget(category)
         if budget is not None:
-            self.pacer.wait(*budget)
+            self.pacer.wait(*budget, max_wait=self.max_retry_after)
 
     def _budget(self, category: str) -> tuple[str, float] | None:
         """The pacer key and rate that ``category``'s requests spend, if paced."""

@@ -37,9 +37,18 @@ import redis
 DEFAULT_DIRECTORY = Path(tempfile.gettempdir()) / f"zoomadmin-pacing-{os.getuid()}"
 
 
+class PacerBusy(Exception):
+    """The budget has no slot within the caller's ``max_wait`` (a long 429 pushed it back)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no request slot for {seconds:.0f} s")
+        self.seconds = seconds
+
+
 class Pacer(Protocol):
-    def wait(self, key: str, rate_per_second: float) -> float:
-        """Block until this caller's slot for ``key``; return the seconds waited."""
+    def wait(self, key: str, rate_per_second: float, *, max_wait: float | None = None) -> float:
+        """Block until this caller's slot for ``key``; return the seconds waited. Raise
+        PacerBusy, reserving nothing, when that would be more than ``max_wait`` seconds."""
         ...
 
     def defer(self, key: str, seconds: float) -> None:
@@ -50,7 +59,7 @@ class Pacer(Protocol):
 class NullPacer:
     """No budget: for tools and tests that must not wait."""
 
-    def wait(self, key: str, rate_per_second: float) -> float:
+    def wait(self, key: str, rate_per_second: float, *, max_wait: float | None = None) -> float:
         return 0.0
 
     def defer(self, key: str, seconds: float) -> None:
@@ -78,13 +87,15 @@ class FileLockPacer:
     # The file holds the next free slot (bytes 0-31) and, after a 429, the moment before which
     # nobody may send (bytes 32-63); both are wall-clock seconds.
 
-    def wait(self, key: str, rate_per_second: float) -> float:
+    def wait(self, key: str, rate_per_second: float, *, max_wait: float | None = None) -> float:
         interval = _interval(rate_per_second)
         waited = 0.0
         while True:
             with self._locked(key) as fd:
                 now = time.time()
                 slot = max(now, _parse_float(os.pread(fd, 32, 0)), self._deferred(fd))
+                if max_wait is not None and slot - now > max_wait:
+                    raise PacerBusy(slot - now)
                 os.pwrite(fd, repr(slot + interval).encode().ljust(32), 0)
             waited += _sleep_until(slot, now)
             # A 429 while this caller slept pushed everyone back, this caller included.
@@ -127,6 +138,10 @@ class RedisPacer:
     local interval = tonumber(ARGV[1])
     local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'),
                           tonumber(redis.call('GET', KEYS[2]) or '0'))
+    local max_wait = tonumber(ARGV[2])
+    if max_wait >= 0 and slot - now > max_wait then
+        return 'busy ' .. string.format('%.6f', slot - now)
+    end
     local ttl = math.ceil((slot + interval - now) * 1000) + 1000
     redis.call('SET', KEYS[1], string.format('%.6f', slot + interval), 'PX', ttl)
     return string.format('%.6f', slot - now)
@@ -155,11 +170,16 @@ class RedisPacer:
         self._defer = self.redis.register_script(self.DEFER_SCRIPT)
         self._remaining = self.redis.register_script(self.DEFERRED_SCRIPT)
 
-    def wait(self, key: str, rate_per_second: float) -> float:
+    def wait(self, key: str, rate_per_second: float, *, max_wait: float | None = None) -> float:
         keys = self._keys(key)
+        args = [_interval(rate_per_second), -1 if max_wait is None else max_wait]
         waited = 0.0
         while True:
-            delay = float(self._reserve(keys=keys, args=[_interval(rate_per_second)]))
+            answer = self._reserve(keys=keys, args=args)
+            answer = answer.decode() if isinstance(answer, bytes) else str(answer)
+            if answer.startswith("busy "):
+                raise PacerBusy(float(answer.split()[1]))
+            delay = float(answer)
             if delay > 0:
                 time.sleep(delay)
                 waited += delay
