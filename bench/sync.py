@@ -94,7 +94,7 @@ def api_minimum(account, months: int) -> dict[str, int]:
     need: Counter = Counter()
     users = list(account.users.values())
     for status in ("active", "inactive", "pending"):
-        need["users"] += pages(sum(1 for u in users if u["status"] == status))
+        need["users"] += max(1, -(-sum(1 for u in users if u["status"] == status) // 2000))
     for user in users:
         if user["status"] == "pending":
             continue
@@ -116,7 +116,8 @@ def api_minimum(account, months: int) -> dict[str, int]:
             if parent["settings"]["approval_type"] not in (0, 1):
                 continue
             registrants = account.registrants.get(parent["id"], {}).values()
-            for status in ("approved", "pending", "denied"):
+            manual = parent["settings"]["approval_type"] == 1
+            for status in ("approved", "pending", "denied") if manual else ("approved", "denied"):
                 need["registrants"] += pages(sum(1 for r in registrants if r["status"] == status))
         recorded = [account.recordings[m] for m in account.recordings_by_host.get(user["id"], {})]
         for start, end in windows:

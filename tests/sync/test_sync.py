@@ -29,6 +29,7 @@ from zoomadmin.tenants.services import (
     tenant_disconnect,
 )
 from zoomadmin.tenants.tokens import client_for_tenant
+from zoomadmin.zoom import client as client_module
 from zoomadmin.zoom.client import ZoomClient, month_windows
 
 pytestmark = pytest.mark.django_db
@@ -325,8 +326,11 @@ class ExpiringPageTokens(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def test_a_user_listing_whose_page_token_expired_is_started_again(connect, sandbox, sync, settings):
+def test_a_user_listing_whose_page_token_expired_is_started_again(
+    connect, sandbox, sync, settings, monkeypatch
+):
     settings.ZOOM_SYNC_RECORDINGS_MONTHS = 1
+    monkeypatch.setattr(client_module, "PAGE_SIZE_USERS", 300)
     account = seed_account(
         sandbox.state,
         users=320,  # two pages of active users
@@ -569,3 +573,26 @@ def test_a_sync_stores_what_get_a_user_knows_and_a_listing_erases_none_of_it(ten
         assert (stored.role_name, stored.job_title) == (user["role_name"], user["job_title"])
         assert stored.zoom_data["language"] == user["language"]
     assert written.total == 0 and again.counts["users"]["updated"] == 0
+
+
+def test_registrants_that_zoom_approves_automatically_are_not_listed_as_pending(
+    tenant, sandbox, sync
+):
+    # With approval_type 0 Zoom approves every registrant at once: none can be pending.
+    account = sandbox.state.default_account
+    registration = [
+        m
+        for m in account.meetings.values()
+        if m["type"] in (2, 3, 8)
+        and not is_expired(m, sandbox_time.time())
+        and account.users[m["host_id"]]["status"] != "pending"
+        and m["settings"]["approval_type"] in (0, 1)
+    ]
+    automatic = [m for m in registration if m["settings"]["approval_type"] == 0]
+    assert automatic and len(automatic) < len(registration), "the seed should mix both"
+
+    run = sync(tenant)
+
+    listings = sandbox.state.stats.requests_by_route["GET /v2/meetings/{meetingId}/registrants"]
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert listings == 3 * len(registration) - len(automatic)

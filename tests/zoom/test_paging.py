@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from zoomadmin.sandbox import SandboxServer, seed_account
+from zoomadmin.zoom import client as client_module
 from zoomadmin.zoom.auth import StaticTokenProvider
 from zoomadmin.zoom.errors import ZoomPageTokenExpired
 
 
 @pytest.fixture
-def big_account_client(sandbox: SandboxServer, make_client):
-    """A client on a second account holding 1,001 active users and no meetings."""
+def big_account_client(sandbox: SandboxServer, make_client, monkeypatch):
+    """A client on a second account holding 1,001 active users and no meetings, listing users
+    300 at a time (not Zoom's maximum of 2,000) so that the listing spans four pages."""
+    monkeypatch.setattr(client_module, "PAGE_SIZE_USERS", 300)
     state = sandbox.state
     account = seed_account(
         state,
@@ -78,3 +83,30 @@ def test_registrant_listings_filter_by_status(sandbox, client):
         listed = list(client.list_meeting_registrants(meeting_id, status=status))
         expected = {r["id"] for r in registrants.values() if r["status"] == status}
         assert {r["id"] for r in listed} == expected
+
+
+SPECS = Path(__file__).resolve().parents[1] / "contract" / "zoom-api"
+
+
+def published_page_size_maximum(document: str, path: str) -> int:
+    spec = json.loads((SPECS / document).read_text())
+    (parameter,) = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "page_size"]
+    return parameter["schema"]["maximum"]
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "size"),
+    [
+        ("users/endpoints.json", "/users", client_module.PAGE_SIZE_USERS),
+        ("meetings/Meetings.json", "/users/{userId}/meetings", client_module.PAGE_SIZE_DEFAULT),
+        ("meetings/Meetings.json", "/users/{userId}/webinars", client_module.PAGE_SIZE_DEFAULT),
+        (
+            "meetings/Meetings.json",
+            "/meetings/{meetingId}/registrants",
+            client_module.PAGE_SIZE_DEFAULT,
+        ),
+        ("meetings/Meetings.json", "/users/{userId}/recordings", client_module.PAGE_SIZE_DEFAULT),
+    ],
+)
+def test_listings_ask_for_the_largest_page_zoom_allows(document, path, size):
+    assert size == published_page_size_maximum(document, path)

@@ -24,7 +24,8 @@ Why these calls and no others (each is one request per page of up to 300 items):
   host (type 2) with the webinar add-on. Zoom answers any other user's webinar listing 400 code
   200 "Webinar plan is missing": that means "no webinars", is no error, and is remembered, so
   the user is asked again only a week later. A skipped or refused listing marks nothing deleted.
-- Registrants are listed per status, since a list shows one status at a time.
+- Registrants are listed per status, since a list shows one status at a time; not "pending"
+  where Zoom approves automatically (none can be).
 - Recordings are listed per host and per month (Zoom's maximum range); a user's recordings
   older than the window are left as they are (not listed, so not judged). Basic users are
   listed too: one who was licensed keeps the cloud recordings made then.
@@ -55,7 +56,7 @@ from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound
 USER_STATUSES = ("active", "inactive", "pending")
 REGISTRANT_STATUSES = ("approved", "pending", "denied")
 LICENSED = 2
-NO_REGISTRATION = 2
+AUTOMATIC_APPROVAL, NO_REGISTRATION = 0, 2
 # Zoom's answer to the webinars of a user without the webinar add-on: 400, code 200 "Webinar
 # plan is missing". Such a user is asked again only this long after the last refusal.
 WEBINAR_PLAN_MISSING = 200
@@ -115,13 +116,21 @@ def list_webinars(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[I
 
 
 def list_meeting_registrants(client: ZoomClient, meeting: Item, as_of: datetime) -> Iterator[Item]:
-    for status in REGISTRANT_STATUSES:
+    for status in registrant_statuses(meeting):
         yield from client.list_meeting_registrants(meeting["id"], status=status)
 
 
 def list_webinar_registrants(client: ZoomClient, webinar: Item, as_of: datetime) -> Iterator[Item]:
-    for status in REGISTRANT_STATUSES:
+    for status in registrant_statuses(webinar):
         yield from client.list_webinar_registrants(webinar["id"], status=status)
+
+
+def registrant_statuses(meeting: Mapping[str, Any]) -> tuple[str, ...]:
+    """The statuses to list: one listing shows one status. Where Zoom approves registrants
+    automatically (``approval_type`` 0) none is ever pending, so that listing is not asked."""
+    if (meeting.get("settings") or {}).get("approval_type") == AUTOMATIC_APPROVAL:
+        return tuple(status for status in REGISTRANT_STATUSES if status != "pending")
+    return REGISTRANT_STATUSES
 
 
 def list_recordings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:

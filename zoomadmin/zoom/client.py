@@ -72,6 +72,7 @@ logger = logging.getLogger(__name__)
 # Largest page_size per listing (Zoom's OpenAPI descriptions). GET /users publishes 2000, but
 # Zoom's own pagination guide and older docs say 300, which is known to work.
 PAGE_SIZE_DEFAULT = 300
+PAGE_SIZE_USERS = 2000  # "List users": page_size maximum 2000
 PAGE_SIZE_CHAT_CHANNELS = 1000
 PAGE_SIZE_CHAT_MESSAGES = 50
 # PUT .../registrants/status takes at most 30 registrants per call.
@@ -506,7 +507,10 @@ class ZoomClient:
         self, *, status: str | None = None, role_id: str | None = None
     ) -> Iterator[dict[str, Any]]:
         return self.paginate(
-            "/users", items_key="users", params={"status": status, "role_id": role_id}
+            "/users",
+            items_key="users",
+            params={"status": status, "role_id": role_id},
+            page_size=PAGE_SIZE_USERS,
         )
 
     def get_user(self, user_id: str) -> dict[str, Any]:
