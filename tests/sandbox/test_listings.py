@@ -76,3 +76,37 @@ def test_a_licensed_user_without_the_webinar_add_on_is_refused_with_code_200(
         assert response.status_code == 400
         assert response.json()["code"] == 200
         assert response.json()["message"].startswith("Webinar plan is missing")
+
+
+def test_the_account_recordings_listing_covers_every_host_for_one_month(api: Api, account):
+    # "List recordings of an account" (FACTS.md §7; Zoom API reference, not in our copy of
+    # Meetings.json): GET /accounts/me/recordings, the user listing's from/to one-month rule
+    # and answer shape, every host's recordings.
+    body = api.get("/accounts/me/recordings", **{"from": "2020-01-01", "to": "2099-01-01"}).json()
+    everything = set()
+    start = time.time() - 200 * DAY
+    while start < time.time() + DAY:
+        window = api.get(
+            "/accounts/me/recordings",
+            **{"from": iso(start)[:10], "to": iso(start + 27 * DAY)[:10], "page_size": 300},
+        ).json()
+        everything |= {r["uuid"] for r in window["meetings"]}
+        start += 28 * DAY
+
+    assert (body["from"], body["to"]) == ("2020-01-01", "2020-02-01")  # cut to one month
+    hosts = {r["host_id"] for r in account.recordings.values()}
+    assert len(hosts) > 1
+    recent = {
+        r["uuid"]
+        for r in account.recordings.values()
+        if r["start_time"] >= iso(time.time() - 200 * DAY)
+    }
+    assert recent <= everything
+
+
+def test_an_app_without_the_scope_is_refused_the_account_recordings(sandbox, api: Api):
+    sandbox.config.update(account_recordings_scope=False)
+
+    refused = api.get("/accounts/me/recordings")
+
+    assert refused.status_code == 400 and refused.json()["code"] == 4711

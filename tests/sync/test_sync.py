@@ -596,3 +596,41 @@ def test_registrants_that_zoom_approves_automatically_are_not_listed_as_pending(
     listings = sandbox.state.stats.requests_by_route["GET /v2/meetings/{meetingId}/registrants"]
     assert run.status == SyncRun.Status.SUCCEEDED
     assert listings == 3 * len(registration) - len(automatic)
+
+
+def recording_listings(sandbox) -> dict[str, int]:
+    routes = sandbox.state.stats.requests_by_route
+    return {
+        "account": routes["GET /v2/accounts/{accountId}/recordings"],
+        "per host": routes["GET /v2/users/{userId}/recordings"],
+    }
+
+
+def test_recordings_are_listed_for_the_whole_account_when_zoom_allows_it(
+    tenant, sandbox, sync, settings
+):
+    months = settings.ZOOM_SYNC_RECORDINGS_MONTHS
+    run = sync(tenant)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.account_recordings is True
+    assert (
+        mirrored_ids(tenant)["recordings"]
+        == expected_ids(sandbox.state.default_account)["recordings"]
+    )
+    # One small probe, then one listing per month for every host together.
+    assert recording_listings(sandbox) == {"account": 1 + months, "per host": 0}
+
+
+def test_recordings_are_listed_per_host_where_zoom_refuses_the_account_listing(
+    tenant, sandbox, sync
+):
+    sandbox.config.update(account_recordings_scope=False)
+
+    first = sync(tenant)
+    second = sync(tenant)
+
+    expected = expected_ids(sandbox.state.default_account)["recordings"]
+    assert first.status == second.status == SyncRun.Status.SUCCEEDED
+    assert first.account_recordings is second.account_recordings is False
+    assert mirrored_ids(tenant)["recordings"] == expected
+    assert recording_listings(sandbox)["account"] == 1  # the refusal is remembered

@@ -85,6 +85,8 @@ class SandboxConfig:
     rate_limits: dict[str, float] = field(default_factory=dict)
     # Requests per UTC day per Zoom account.
     daily_limit: int = 0
+    # Whether the app holds the scope of "List recordings of an account" (else refused, 4711).
+    account_recordings_scope: bool = True
     # Zoom's per-user cap on meeting/webinar creates and updates per UTC day.
     meeting_writes_per_user_per_day: int = 100
     access_token_ttl_seconds: int = 3600

@@ -228,6 +228,7 @@ class _Fatal:
 @dataclass(slots=True)
 class _UnitDone:
     root: bool = False
+    account: bool = False
 
 
 class _Stopped(Exception):
@@ -266,15 +267,21 @@ class Walk:
         concurrency: int,
         synced_at: datetime | None = None,
         on_progress: Callable[[SyncRun], None] | None = None,
+        account_steps: Sequence[Step] = (),
+        requests_at_start: int | None = None,
     ) -> None:
         self.tenant = tenant
         self.client = client
         self.root = root
+        # Listed once for the whole account, after the root's walk (their items refer to it).
+        self.account_steps = tuple(account_steps)
+        self._accounts_waiting = list(self.account_steps)
+        self._accounts_running = 0
         self.sync_run = run
         self.concurrency = max(1, concurrency)
         self.synced_at = synced_at or run.started_at
         self.on_progress = on_progress
-        self._order = root.walk_order()
+        self._order = root.walk_order() + [s for a in account_steps for s in a.walk_order()]
         self._buffers = _Buffers()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=4 * self.concurrency + 4)
         self._stop = threading.Event()
@@ -294,7 +301,10 @@ class Walk:
         self._root_running = True
         self._root_complete = False
         self._fatal: BaseException | None = None
-        self._requests_at_start = client.request_count
+        # The run's own requests: those since it began (a caller may have asked Zoom first).
+        self._requests_at_start = (
+            client.request_count if requests_at_start is None else requests_at_start
+        )
         self._last_flush = self._last_progress = time.monotonic()
         self.counts: dict[str, dict[str, int]] = {}
         self.errors: list[dict[str, str]] = []
@@ -306,14 +316,21 @@ class Walk:
 
     def run(self) -> WalkResult:
         executor = ThreadPoolExecutor(
-            max_workers=self.concurrency + 1, thread_name_prefix=f"zoom-sync-{self.tenant.pk}"
+            max_workers=self.concurrency + 1 + len(self.account_steps),
+            thread_name_prefix=f"zoom-sync-{self.tenant.pk}",
         )
         try:
             if self.root.covered is not None:
                 # Every stored record the root listing covers (its "parent" is the tenant).
                 self._covered[(self.root, "")] = self.root.covered(self.tenant, []).get("", set())
             executor.submit(self._root_unit)
-            while self._root_running or self._in_flight or self._pending:
+            while (
+                self._root_running
+                or self._in_flight
+                or self._pending
+                or self._accounts_running
+                or (self._accounts_waiting and not self._stop.is_set())
+            ):
                 self._feed(executor)
                 try:
                     message = self._queue.get(timeout=POLL_SECONDS)
@@ -344,10 +361,16 @@ class Walk:
         )
 
     def _feed(self, executor: ThreadPoolExecutor) -> None:
-        """Hand root items to the pool while it has room; ask for the next root page early."""
+        """Hand root items to the pool while it has room; ask for the next root page early;
+        once the root's walk is done, list what belongs to the whole account."""
         if self._stop.is_set():
             self._pending.clear()
+            self._accounts_waiting.clear()
             return
+        if not (self._root_running or self._in_flight or self._pending):
+            while self._accounts_waiting:
+                self._accounts_running += 1
+                executor.submit(self._account_unit, self._accounts_waiting.pop(0))
         while self._pending and self._in_flight < self.concurrency:
             self._in_flight += 1
             executor.submit(self._subtree_unit, self._pending.pop())
@@ -392,6 +415,8 @@ class Walk:
         elif isinstance(message, _UnitDone):
             if message.root:
                 self._root_running = False
+            elif message.account:
+                self._accounts_running -= 1
             else:
                 self._in_flight -= 1
                 self.users_done += 1
@@ -507,7 +532,9 @@ class Walk:
     def _drain(self) -> None:
         """After a failure here: let the threads see the stop and finish, discarding their pages."""
         deadline = time.monotonic() + 60
-        while (self._root_running or self._in_flight) and time.monotonic() < deadline:
+        while (
+            self._root_running or self._in_flight or self._accounts_running
+        ) and time.monotonic() < deadline:
             try:
                 message = self._queue.get(timeout=POLL_SECONDS)
             except queue.Empty:
@@ -542,7 +569,12 @@ class Walk:
     def _subtree_unit(self, item: Item) -> None:
         self._run_unit(lambda: self._walk_children(self.root, item))
 
-    def _run_unit(self, work: Callable[[], None], *, root: bool = False) -> None:
+    def _account_unit(self, step: Step) -> None:
+        self._run_unit(lambda: self._list(step, None, None), account=True)
+
+    def _run_unit(
+        self, work: Callable[[], None], *, root: bool = False, account: bool = False
+    ) -> None:
         try:
             work()
         except _Stopped:
@@ -552,7 +584,7 @@ class Walk:
         finally:
             # A token refresh may have opened a connection in this thread.
             connections.close_all()
-            self._done(_UnitDone(root=root))
+            self._done(_UnitDone(root=root, account=account))
 
     def _walk_children(self, step: Step, parent: Item) -> None:
         parent_key = step.key(parent)

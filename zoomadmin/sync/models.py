@@ -43,6 +43,8 @@ class SyncRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True, help_text="Why the run stopped, when it did not finish.")
+    # Whether Zoom let this run list cloud recordings for the whole account (else per host).
+    account_recordings = models.BooleanField(null=True, blank=True)
     resets_at = models.DateTimeField(
         null=True, blank=True, help_text="When Zoom's daily limit resets."
     )

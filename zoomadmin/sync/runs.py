@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,11 +29,18 @@ from django.utils import timezone
 from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import schedule_resume
-from zoomadmin.sync.steps import ROOT
+from zoomadmin.sync.steps import walk_plan
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
-from zoomadmin.zoom.errors import ZoomDailyLimit, ZoomError, ZoomRateLimited
+from zoomadmin.zoom.errors import (
+    ZoomBadRequest,
+    ZoomDailyLimit,
+    ZoomError,
+    ZoomForbidden,
+    ZoomNotFound,
+    ZoomRateLimited,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +90,17 @@ def tenant_sync(
         # ends the run at once, and the threads start with a cached token instead of each
         # reading it from the database.
         client.token_provider.get_token()
+        requests_at_start = client.request_count
+        run.account_recordings = account_recordings_allowed(tenant, client)
+        SyncRun.objects.filter(pk=run.pk).update(account_recordings=run.account_recordings)
+        root, account_steps = walk_plan(account_recordings=run.account_recordings)
         result = Walk(
             tenant=tenant,
             client=client,
-            root=ROOT,
+            root=root,
+            account_steps=account_steps,
             run=run,
+            requests_at_start=requests_at_start,
             concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY or concurrency_for(client),
             on_progress=on_progress,
         ).run()
@@ -109,6 +122,35 @@ def tenant_sync(
         raise
     _finish_walk(run, result)
     return run
+
+
+# How long a run trusts an earlier run's finding about "List recordings of an account".
+ACCOUNT_RECORDINGS_RECHECK = timedelta(days=7)
+
+
+def account_recordings_allowed(tenant: Tenant, client: ZoomClient) -> bool:
+    """Whether Zoom lets this app list cloud recordings for the whole account (scope
+    ``cloud_recording:read:list_account_recordings:admin``): a recent run's finding, else one
+    small listing (today's recordings) asked now. A refusal means "per host"."""
+    known = (
+        SyncRun.objects.filter(
+            tenant=tenant,
+            account_recordings__isnull=False,
+            started_at__gte=timezone.now() - ACCOUNT_RECORDINGS_RECHECK,
+        )
+        .order_by("-started_at")
+        .values_list("account_recordings", flat=True)
+        .first()
+    )
+    if known is not None:
+        return known
+    today = timezone.now().astimezone(UTC).date()
+    try:
+        client.list_account_recordings_window(from_=today, to=today)
+    except (ZoomBadRequest, ZoomForbidden, ZoomNotFound) as refused:
+        logger.info("Tenant %s: recordings are listed per host (%s)", tenant, refused)
+        return False
+    return True
 
 
 # A Zoom request takes about this long; the in-flight requests that keep a budget busy are its

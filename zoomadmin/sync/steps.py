@@ -9,7 +9,9 @@
         ├── webinars   (licensed users only: GET /users/{id}/webinars, then GET /webinars/{id})
         │   └── registrants, where registration is on (GET /webinars/{id}/registrants, …)
         └── recordings (GET /users/{id}/recordings, one call per one-month window over the
-                        last ZOOM_SYNC_RECORDINGS_MONTHS months)
+                        last ZOOM_SYNC_RECORDINGS_MONTHS months), unless Zoom lets the app
+                        list them for the whole account after the walk (GET
+                        /accounts/me/recordings, one call per window; see ``walk_plan``)
 
 Why these calls and no others (each is one request per page of up to 300 items):
 
@@ -38,7 +40,8 @@ records' own services (``users.services``, ``meetings.services``); this table on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -50,7 +53,7 @@ from users import services as users
 from users.mapping import PENDING_PREFIX, user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
 from zoomadmin.tenants.models import Tenant
-from zoomadmin.zoom.client import ZoomClient, month_windows
+from zoomadmin.zoom.client import RecordingsWindow, ZoomClient, month_windows
 from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound
 
 USER_STATUSES = ("active", "inactive", "pending")
@@ -138,16 +141,29 @@ def list_recordings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator
         yield from recordings_covering(client, user["id"], start, end)
 
 
+def list_account_recordings(client: ZoomClient, parent: None, as_of: datetime) -> Iterator[Item]:
+    for start, end in _windows(as_of):
+        yield from _covering(client.list_account_recordings_window, start, end)
+
+
 def recordings_covering(client: ZoomClient, user_id: str, start: date, end: date) -> Iterator[Item]:
-    """Every recording of ``start..end`` (both included). Zoom's answer says which days it
+    """Every recording of one user of ``start..end`` (both included)."""
+
+    def window(*, from_: date, to: date) -> RecordingsWindow:
+        return client.list_user_recordings_window(user_id, from_=from_, to=to)
+
+    return _covering(window, start, end)
+
+
+def _covering(fetch: Callable[..., RecordingsWindow], start: date, end: date) -> Iterator[Item]:
+    """Every recording ``fetch`` lists in ``start..end``. Zoom's answer says which days it
     covered (``from``/``to``: it cuts a range to one month by its own count); the days it left
     out are asked for next, so that the whole range, and only it, can be judged."""
     while start <= end:
-        window = client.list_user_recordings_window(user_id, from_=start, to=end)
+        window = fetch(from_=start, to=end)
         if window.from_ > start or window.to < start:
             raise ZoomError(
-                f"Zoom covered {window.from_}..{window.to} when asked for {start}..{end}",
-                path=f"/users/{user_id}/recordings",
+                f"Zoom covered {window.from_}..{window.to} when asked for {start}..{end}"
             )
         yield from window.items
         start = window.to + timedelta(days=1)
@@ -207,11 +223,13 @@ def _by_parent(listings: Sequence[Listing]) -> dict[str, set[str]]:
 
 
 def mark_deleted_recordings(tenant: Tenant, listings: Sequence[Listing], at: datetime) -> int:
-    # Only the listed days are judged; older recordings were not listed.
+    # Only the listed days are judged; older recordings were not listed. An account-wide
+    # listing (no parent) judges every host's.
+    hosts = None if any(parent is None for parent, _ in listings) else _parent_ids(listings)
     return meetings.recordings_mark_deleted(
         tenant=tenant,
         seen_uuids=_union(listings),
-        host_zoom_ids=_parent_ids(listings),
+        host_zoom_ids=hosts,
         started_from=datetime.combine(_windows(at)[0][0], time.min, tzinfo=UTC),
         deleted_at=at,
     )
@@ -339,5 +357,23 @@ USERS = Step(
     children=(USER_DETAILS, MEETINGS, WEBINARS, RECORDINGS),
     mark_orphans=lambda tenant, at: meetings.meetings_mark_orphans(tenant=tenant, deleted_at=at),
 )
-#: What a full sync walks.
+ACCOUNT_RECORDINGS = Step(
+    name="account recordings",
+    kind="recordings",
+    listing=list_account_recordings,
+    key=lambda item: str(item["uuid"]),
+    upsert=upsert_recordings,
+    mark_deleted=mark_deleted_recordings,
+)
+#: What a full sync walks: the users' tree, and cloud recordings either per host under it or,
+#: where Zoom allows "List recordings of an account", once for the whole account (one listing
+#: per month instead of one per host and month).
 ROOT = USERS
+ROOT_WITHOUT_RECORDINGS = replace(USERS, children=(USER_DETAILS, MEETINGS, WEBINARS))
+
+
+def walk_plan(*, account_recordings: bool) -> tuple[Step, tuple[Step, ...]]:
+    """The root step and the account-wide steps of a sync."""
+    if account_recordings:
+        return ROOT_WITHOUT_RECORDINGS, (ACCOUNT_RECORDINGS,)
+    return ROOT, ()

@@ -728,7 +728,21 @@ class ZoomClient:
         """The recordings of one user between two dates, and the dates Zoom says the answer
         covers (its ``from`` and ``to``): Zoom covers at most one month per call, and cuts a
         longer range short rather than refusing it."""
-        path = f"/users/{encode_user_id(user_id)}/recordings"
+        return self._recordings_window(
+            f"/users/{encode_user_id(user_id)}/recordings", from_=from_, to=to
+        )
+
+    def list_account_recordings_window(
+        self, *, from_: date, to: date, account_id: str = "me"
+    ) -> RecordingsWindow:
+        """Every host's recordings between two dates ("List recordings of an account", scope
+        ``cloud_recording:read:list_account_recordings:admin``): one listing per month for the
+        whole account instead of one per host. Same range rules as the user listing."""
+        return self._recordings_window(
+            f"/accounts/{quote(account_id, safe='')}/recordings", from_=from_, to=to
+        )
+
+    def _recordings_window(self, path: str, *, from_: date, to: date) -> RecordingsWindow:
         params = _query(**{"from": _when(from_), "to": _when(to)})
         items: list[dict[str, Any]] = []
         covered: list[date] = []

@@ -68,6 +68,40 @@ def list_user_recordings(ctx: Context, user_id: str) -> Response:
     return Response.json(200, {"from": start.isoformat(), "to": end.isoformat(), **body})
 
 
+@route("GET", "/accounts/{accountId}/recordings", category=MEDIUM)
+def list_account_recordings(ctx: Context, account_id: str) -> Response:
+    """ "List recordings of an account" (FACTS.md §7; not in our copy of Meetings.json): every
+    host's recordings, with the user listing's one-month ``from``/``to`` and answer shape.
+    ``accountId`` is ``me`` (scope ``account:read:admin``) or, for a sub account, its id. An app
+    without the scope is refused, as Zoom refuses a missing scope (400, code 4711)."""
+    if account_id not in ("me", ctx.account.id):
+        raise ApiError(404, 2001, f"Account does not exist: {account_id}.")
+    if not ctx.config.account_recordings_scope:
+        raise ApiError(
+            400,
+            4711,
+            "Invalid access token, does not contain scopes:"
+            "[cloud_recording:read:list_account_recordings:admin].",
+        )
+    start = ctx.date("from") or ctx.today
+    end = min(ctx.date("to") or ctx.today + dt.timedelta(days=1), one_month_after(start))
+    if end < start:
+        raise validation_error("to")
+    low, high = start.isoformat(), end.isoformat()
+    found = [r for r in ctx.account.recordings.values() if low <= r["start_time"][:10] <= high]
+    found.sort(key=lambda r: r["start_time"], reverse=True)
+    body = paginate(
+        ctx,
+        found,
+        items_key="meetings",
+        listing=("account recordings", start, end),
+        maximum=300,
+        envelope=("page_count", "page_size", "total_records"),
+        render=records.recording_list_item,
+    )
+    return Response.json(200, {"from": start.isoformat(), "to": end.isoformat(), **body})
+
+
 @route("GET", "/past_webinars/{webinarId}/participants", category=MEDIUM)
 def list_past_webinar_participants(ctx: Context, webinar_id: str) -> Response:
     account = ctx.account
