@@ -32,6 +32,7 @@ Sandbox Zoom (``zoomadmin.sandbox``, SPEC §9), served over real loopback HTTP:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,6 +80,8 @@ def zoom_settings(sandbox: SandboxServer, settings: Any) -> SandboxServer:
 @pytest.fixture(autouse=True)
 def private_pacing(tmp_path_factory: Any, monkeypatch: Any) -> Iterator[None]:
     monkeypatch.setattr(pacing, "DEFAULT_DIRECTORY", tmp_path_factory.mktemp("pacing"))
+    # On Redis (REDIS_URL), each test's budgets under a prefix of its own.
+    monkeypatch.setattr(pacing.RedisPacer, "PREFIX", f"zoomadmin:pacing:test-{uuid.uuid4()}:")
     pacing.pacer_for.cache_clear()
     yield
     pacing.pacer_for.cache_clear()

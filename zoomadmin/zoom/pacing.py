@@ -163,9 +163,11 @@ class RedisPacer:
     return string.format('%.6f', tonumber(redis.call('GET', KEYS[2]) or '0') - now)
     """
 
-    def __init__(self, redis_url: str, *, prefix: str = "zoomadmin:pacing:") -> None:
+    PREFIX = "zoomadmin:pacing:"
+
+    def __init__(self, redis_url: str, *, prefix: str | None = None) -> None:
         self.redis = redis.Redis.from_url(redis_url)
-        self.prefix = prefix
+        self.prefix = self.PREFIX if prefix is None else prefix
         self._reserve = self.redis.register_script(self.SCRIPT)
         self._defer = self.redis.register_script(self.DEFER_SCRIPT)
         self._remaining = self.redis.register_script(self.DEFERRED_SCRIPT)
