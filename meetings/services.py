@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, Subquery
@@ -40,6 +40,7 @@ from meetings.models import (
 )
 from users.models import ZoomUser
 from zoomadmin.records.models import ZoomRecord
+from zoomadmin.records.payloads import parse_timestamp
 from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
 from zoomadmin.tenants.models import Tenant
 
@@ -109,9 +110,13 @@ def meetings_mark_deleted(
 
     Zoom ids are unique in the account, so the union judges each host as well as its own
     listing would: a meeting one host's listing lacks but another's holds was handed over.
-    Expired meetings are not judged: Zoom's listing does not cover them.
+    Expired meetings are not judged: Zoom's listing does not cover them. One that may have
+    expired since it was stored is kept as expired, not marked deleted: Zoom's 404 for it
+    might mean either (its messages say "not found or has expired").
     """
-    return _mark(Meeting, tenant, _listed_scope(host_zoom_ids), seen_ids, deleted_at)
+    scope = _listed_scope(host_zoom_ids)
+    _keep_possibly_expired(Meeting, tenant, scope, seen_ids, deleted_at)
+    return _mark(Meeting, tenant, scope, seen_ids, deleted_at)
 
 
 def webinars_mark_deleted(
@@ -122,7 +127,9 @@ def webinars_mark_deleted(
     deleted_at: datetime | None = None,
 ) -> int:
     """As ``meetings_mark_deleted``, for webinars."""
-    return _mark(Webinar, tenant, _listed_scope(host_zoom_ids), seen_ids, deleted_at)
+    scope = _listed_scope(host_zoom_ids)
+    _keep_possibly_expired(Webinar, tenant, scope, seen_ids, deleted_at)
+    return _mark(Webinar, tenant, scope, seen_ids, deleted_at)
 
 
 def meeting_mark_deleted(
@@ -400,6 +407,49 @@ def _mark(
 
 def _listed_scope(host_zoom_ids: Collection[str] | None) -> Q:
     return _hosts_scope(host_zoom_ids) & Q(expired=False)
+
+
+# Zoom Support, "Meeting ID": a one-off meeting's ID expires 30 days after its time, a
+# recurring one's 365 days after it was last started (a day less here, to be safe).
+ONE_OFF_LIFETIME = timedelta(days=29)
+RECURRING_LIFETIME = timedelta(days=364)
+ONE_OFF_TYPES = frozenset({1, 2, 5})
+
+
+def may_have_expired(meeting: ZoomRecord, at: datetime) -> bool:
+    """Whether Zoom may have let ``meeting`` (or a webinar) expire by ``at``, judged from what
+    is stored; True when unsure."""
+    if meeting.type in ONE_OFF_TYPES:
+        return meeting.start_time is None or meeting.start_time < at - ONE_OFF_LIFETIME
+    starts = [
+        parse_timestamp(o.get("start_time")) for o in meeting.zoom_data.get("occurrences") or ()
+    ]
+    past = [start for start in starts if start is not None and start <= at]
+    last = max(past, default=meeting.zoom_created_at)
+    return last is None or last < at - RECURRING_LIFETIME
+
+
+def _keep_possibly_expired(
+    model: type[ZoomRecord],
+    tenant: Tenant,
+    scope: Q,
+    seen_ids: Collection[int | str],
+    at: datetime,
+) -> int:
+    """Mark expired (kept) the present records of ``scope`` absent from ``seen_ids`` that may
+    have expired: only what surely could not have is left to be marked deleted."""
+    seen = {int(zoom_id) for zoom_id in seen_ids}
+    absent = [
+        record
+        for record in model._default_manager.filter(
+            scope, tenant=tenant, deleted_at__isnull=True, synced_at__lte=at
+        ).only("pk", "zoom_id", "type", "start_time", "zoom_created_at", "zoom_data")
+        if record.zoom_id not in seen
+    ]
+    expired = [record.pk for record in absent if may_have_expired(record, at)]
+    if not expired:
+        return 0
+    return model._default_manager.filter(pk__in=expired).update(expired=True)
 
 
 def _expired(rows: list[dict[str, Any]], expired: bool | None) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ parent, recordings with their files, and scoped deletion marking."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -75,8 +75,11 @@ def test_an_unchanged_meeting_page_costs_two_selects(tenant, at):
     assert no_writes(queries) and len(queries) == 2  # hosts, then the meetings
 
 
+UPCOMING = {"start_time": "2099-01-01T10:00:00Z"}
+
+
 def test_meetings_are_marked_deleted_per_host_and_seen_ids_may_be_text(tenant, at):
-    items = [meeting(1), meeting(2), meeting(3, host="other-host")]
+    items = [meeting(1, **UPCOMING), meeting(2, **UPCOMING), meeting(3, host="other-host")]
     meetings_upsert(tenant=tenant, items=items, synced_at=at(0))
 
     marked = meetings_mark_deleted(
@@ -212,3 +215,21 @@ def test_recordings_are_judged_only_inside_the_listed_window(tenant, at):
     assert marked == 1
     assert CloudRecording.objects.get(zoom_id="in-window").deleted_at == at(1)
     assert CloudRecording.objects.get(zoom_id="old").deleted_at is None
+
+
+def test_a_meeting_that_may_have_expired_is_kept_as_expired_not_deleted(tenant, at):
+    # Zoom's 404 for a meeting past its expiry may mean "expired" as well as "deleted" (its
+    # messages read "not found or has expired"): only one that surely had not expired is
+    # marked deleted when its host's listing lacks it.
+    long_ago = (at(0) - timedelta(days=40)).isoformat()
+    items = [meeting(1, start_time=long_ago, type=2), meeting(2, **UPCOMING, type=2)]
+    meetings_upsert(tenant=tenant, items=items, synced_at=at(0))
+
+    marked = meetings_mark_deleted(
+        tenant=tenant, host_zoom_ids=[HOST], seen_ids=(), deleted_at=at(1)
+    )
+
+    assert marked == 1
+    kept = Meeting.objects.get(zoom_id=1)
+    assert kept.deleted_at is None and kept.expired
+    assert Meeting.objects.get(zoom_id=2).deleted_at == at(1)

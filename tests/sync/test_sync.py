@@ -634,3 +634,44 @@ def test_recordings_are_listed_per_host_where_zoom_refuses_the_account_listing(
     assert first.account_recordings is second.account_recordings is False
     assert mirrored_ids(tenant)["recordings"] == expected
     assert recording_listings(sandbox)["account"] == 1  # the refusal is remembered
+
+
+def test_a_pending_user_whose_invitation_expired_is_gone_and_fails_nothing(tenant, sandbox, sync):
+    account = sandbox.state.default_account
+    with sandbox.state.lock:
+        invited = next(u for u in account.users.values() if u["id"] != account.owner_id)
+        invited["status"] = "pending"
+    sync(tenant)
+    with sandbox.state.lock:
+        account.expired_invitations.add(invited["id"])  # 400 code 1120 from now on
+
+    run = sync(tenant)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    gone = ZoomUser.objects.get(tenant=tenant, zoom_id="email:" + invited["email"].lower())
+    assert gone.deleted_at is not None
+    assert run.counts["users"]["deleted"] == 1
+
+
+def test_a_meeting_handed_to_another_host_is_neither_expired_nor_deleted(tenant, sandbox, sync):
+    account = sandbox.state.default_account
+    now = sandbox_time.time()
+    hosts = [u for u in account.users.values() if u["status"] == "active"]
+    giver, taker = hosts[0], hosts[1]
+    with sandbox.state.lock:
+        meeting = next(
+            account.meetings[i]
+            for i in account.meetings_by_host.get(giver["id"], {})
+            if account.meetings[i]["type"] == 2 and not is_expired(account.meetings[i], now)
+        )
+    sync(tenant)
+    with sandbox.state.lock:  # Zoom: reassign the meeting to another host
+        del account.meetings_by_host[giver["id"]][meeting["id"]]
+        account.meetings_by_host.setdefault(taker["id"], {})[meeting["id"]] = None
+        meeting["host_id"] = taker["id"]
+
+    run = sync(tenant)
+
+    stored = Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"])
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert (stored.host_zoom_id, stored.expired, stored.deleted_at) == (taker["id"], False, None)

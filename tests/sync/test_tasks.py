@@ -36,7 +36,8 @@ def test_a_sync_killed_mid_way_converges_when_run_again(tenant, sandbox, sync, s
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "zoom_sync", "--tenant", tenant.account_id],
         cwd=django_settings.BASE_DIR,
-        env=subprocess_env(sandbox),
+        # Two requests in flight: the walk takes seconds, and its first batches land mid-way.
+        env=subprocess_env(sandbox, ZOOM_SYNC_CONCURRENCY="2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

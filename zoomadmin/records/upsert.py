@@ -227,7 +227,10 @@ def _written_pks(
     # Read back, not taken from the INSERT's RETURNING: a row the conflict clause did not
     # update returns nothing, and Django pairs returned ids with objects by position.
     keys = [tuple(getattr(o, f.attname) for f in key_fields) for o in objs]
-    return {key: obj.pk for key, obj in _stored_rows(model, tenant, keys, full=False).items()}
+    written_at = {key: o.synced_at for key, o in zip(keys, objs, strict=True)}
+    stored = _stored_rows(model, tenant, keys, full=False)
+    # A row the conflict condition kept (a newer state) was not written by this call.
+    return {key: obj.pk for key, obj in stored.items() if obj.synced_at == written_at[key]}
 
 
 @contextmanager

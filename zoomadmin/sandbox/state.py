@@ -110,6 +110,9 @@ class Account:
     phone_users: set[str] = field(default_factory=set)  # users with a Zoom Phone licence
     # Licensed users with the webinar add-on; any other user's webinars are refused (code 200).
     webinar_users: set[str] = field(default_factory=set)
+    # Pending users whose invitation expired: no longer listed, and "Get a user" answers 400
+    # code 1120 (Users OpenAPI, GET /users/{userId}).
+    expired_invitations: set[str] = field(default_factory=set)
     # Meetings and webinars share Zoom's id space; both live in `meetings`, told apart by type.
     meetings: dict[int, dict] = field(default_factory=dict)
     meetings_by_host: dict[str, dict[int, None]] = field(default_factory=dict)

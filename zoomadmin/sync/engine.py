@@ -149,6 +149,9 @@ class Step:
     #: its children only.
     covered: Callable[[Any, Sequence[Item]], Mapping[str, set[str]]] | None = None
     confirm: Callable[[ZoomClient, str], Item | None] | None = None
+    #: ``belongs(parent, item)``: whether a confirmed item is still the parent's (a meeting
+    #: handed to another host is not: that host's listing holds it, and it is left alone).
+    belongs: Callable[[Item, Item], bool] | None = None
     upsert_unlisted: Callable[[Any, Sequence[Entry], datetime], UpsertReport] | None = None
     #: Zoom refuses some parents' listings by design (a licensed user without the webinar
     #: add-on). ``refused(error)`` tells such a refusal: it means "none here", judges nothing
@@ -453,10 +456,10 @@ class Walk:
     def _hold(self) -> None:
         """Lock the tenant and the run for this transaction, or stop: another worker took the
         run over, or the tenant was disconnected (both commit under the same locks)."""
-        connected = Tenant.objects.select_for_update().filter(
-            pk=self.tenant.pk, status=Tenant.Status.CONNECTED
-        )
-        if not list(connected.values_list("pk", flat=True)):
+        # A refused token ("needs re-authorization") stops the listings, not this batch: what
+        # was listed is still Zoom's data. A disconnect deleted the data: nothing may return.
+        tenant = Tenant.objects.select_for_update().filter(pk=self.tenant.pk)
+        if list(tenant.values_list("status", flat=True)) in ([], [Tenant.Status.DISCONNECTED]):
             raise RunCancelled("the Zoom account was disconnected during the sync")
         running = SyncRun.objects.select_for_update().filter(
             pk=self.sync_run.pk, status=SyncRun.Status.RUNNING
@@ -650,17 +653,30 @@ class Walk:
         """Ask Zoom about each stored record of ``parent`` that the complete listing lacked:
         one that still exists left the listing (it expired) and is stored as such; one Zoom no
         longer knows stays unseen, so that it is marked deleted. Returns the keys that exist."""
-        present = []
+        present: list[Item] = []
+        kept: set[str] = set()
         for key in sorted(absent):
             if self._stop.is_set():
                 raise _Stopped
-            item = step.confirm(self.client, key)
-            if item is not None:
+            try:
+                item = step.confirm(self.client, key)
+            except FATAL_ERRORS:
+                raise
+            except ZoomError as error:
+                # Zoom could not say: this one is not judged (the run reports the error).
+                self._put(_Failed(step, parent, error))
+                kept.add(key)
+                continue
+            if item is None:
+                continue
+            if step.belongs is not None and parent is not None and not step.belongs(parent, item):
+                kept.add(key)  # another parent's listing holds it now (a meeting handed over)
+            else:
                 present.append(item)
         for start in range(0, len(present), PAGE_SIZE_DEFAULT):
             batch = present[start : start + PAGE_SIZE_DEFAULT]
             self._put(_Page(step, parent, parent_key, batch, unlisted=True))
-        return {step.key(item) for item in present}
+        return kept | {step.key(item) for item in present}
 
     def _pages(
         self, items: Iterable[Item], gate: Callable[[], None] | None

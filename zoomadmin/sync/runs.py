@@ -40,6 +40,7 @@ from zoomadmin.zoom.errors import (
     ZoomForbidden,
     ZoomNotFound,
     ZoomRateLimited,
+    ZoomUnauthorized,
 )
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def account_recordings_allowed(tenant: Tenant, client: ZoomClient) -> bool:
     today = timezone.now().astimezone(UTC).date()
     try:
         client.list_account_recordings_window(from_=today, to=today)
-    except (ZoomBadRequest, ZoomForbidden, ZoomNotFound) as refused:
+    except (ZoomBadRequest, ZoomForbidden, ZoomNotFound, ZoomUnauthorized) as refused:
         logger.info("Tenant %s: recordings are listed per host (%s)", tenant, refused)
         return False
     return True

@@ -64,6 +64,7 @@ AUTOMATIC_APPROVAL, NO_REGISTRATION = 0, 2
 # plan is missing". Such a user is asked again only this long after the last refusal.
 WEBINAR_PLAN_MISSING = 200
 WEBINAR_PLAN_RECHECK = timedelta(days=7)
+INVITATION_EXPIRED = 1120
 
 
 # --- who can have what -------------------------------------------------------------------
@@ -177,6 +178,18 @@ def _confirm(get: Any, zoom_id: int | str) -> Item | None:
         return None
 
 
+def _confirm_user(client: ZoomClient, key: str) -> Item | None:
+    """A user missing from every status listing: Zoom's user, or None when it is gone. Users
+    OpenAPI, GET /users/{userId}: 404 code 1001 "User does not exist", and 400 code 1120 for
+    an invitation that expired (the pending user is gone as well)."""
+    try:
+        return _confirm(client.get_user, key.removeprefix(PENDING_PREFIX))
+    except ZoomBadRequest as error:
+        if error.code == INVITATION_EXPIRED:
+            return None
+        raise
+
+
 def _detail(get: Any, item: Item) -> Iterator[Item]:
     try:
         yield get(item["id"])
@@ -278,6 +291,7 @@ MEETINGS = Step(
         tenant=tenant, host_zoom_ids=_ids(users)
     ),
     confirm=lambda client, zoom_id: _confirm(client.get_meeting, zoom_id),
+    belongs=lambda user, meeting: meeting.get("host_id") == user["id"],
     upsert_unlisted=lambda tenant, entries, at: meetings.meetings_upsert(
         tenant=tenant, items=_items(entries), synced_at=at, expired=True
     ),
@@ -299,10 +313,15 @@ WEBINARS = Step(
         tenant=tenant, host_zoom_ids=_ids(users)
     ),
     confirm=lambda client, zoom_id: _confirm(client.get_webinar, zoom_id),
+    belongs=lambda user, webinar: webinar.get("host_id") == user["id"],
     upsert_unlisted=lambda tenant, entries, at: meetings.webinars_upsert(
         tenant=tenant, items=_items(entries), synced_at=at, expired=True
     ),
-    refused=lambda error: isinstance(error, ZoomBadRequest) and error.code == WEBINAR_PLAN_MISSING,
+    refused=lambda error: (
+        isinstance(error, ZoomBadRequest)
+        and error.code == WEBINAR_PLAN_MISSING
+        and "webinar plan" in error.message.lower()
+    ),
     remember_refusals=lambda tenant, refused, answered, at: users.users_webinars_refused(
         tenant=tenant, refused=refused, listed=answered, at=at
     ),
@@ -350,7 +369,7 @@ USERS = Step(
     # A user whose status changes between the active, inactive and pending listings is in
     # none of them: each stored user they all lack is asked for (404 code 1001: deleted).
     covered=lambda tenant, _: {"": users.users_stored_keys(tenant=tenant)},
-    confirm=lambda client, key: _confirm(client.get_user, key.removeprefix(PENDING_PREFIX)),
+    confirm=_confirm_user,
     upsert_unlisted=lambda tenant, entries, at: users.users_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
     ),

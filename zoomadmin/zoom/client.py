@@ -357,20 +357,22 @@ class ZoomClient:
             delay = self._retry_delay(error, method, attempt) if attempt <= retries else None
             if isinstance(error, ZoomRateLimited) and not isinstance(error, ZoomDailyLimit):
                 # The whole budget is spent, for every thread and worker of the account: push
-                # it back for all of them (the retry then waits in the pacer like the rest).
-                budget = self._budget(_limited_category(response, method, path))
-                if budget is not None:
-                    self.pacer.defer(budget[0], error.retry_after or self._backoff(attempt))
-                    if delay is not None:
-                        logger.warning(
-                            "Zoom %s %s answered 429, retry %d of %d once the account's "
-                            "budget allows",
-                            method,
-                            path,
-                            attempt,
-                            self.max_retries,
-                        )
-                        continue
+                # back the category Zoom names and the request's own (which the retry waits on)
+                # for all of them; the retry then waits in the pacer like the rest.
+                categories = {_limited_category(response, method, path)}
+                categories.add(request_category(method, path))
+                budgets = [b for b in map(self._budget, categories) if b is not None]
+                for key, _ in budgets:
+                    self.pacer.defer(key, error.retry_after or max(1.0, self._backoff(attempt)))
+                if budgets and delay is not None:
+                    logger.warning(
+                        "Zoom %s %s answered 429, retry %d of %d once the account's budget allows",
+                        method,
+                        path,
+                        attempt,
+                        self.max_retries,
+                    )
+                    continue
             if delay is None:
                 raise error
             self._wait_before_retry(method, path, attempt, str(response.status_code), delay)

@@ -53,7 +53,9 @@ def list_users(ctx: Context) -> Response:
     users = [
         user
         for user in ctx.account.users.values()
-        if user["status"] == status and (not role_id or user["role_id"] == role_id)
+        if user["status"] == status
+        and (not role_id or user["role_id"] == role_id)
+        and user["id"] not in ctx.account.expired_invitations
     ]
     body = paginate(
         ctx,
@@ -111,7 +113,14 @@ def create_user(ctx: Context) -> Response:
 
 @route("GET", "/users/{userId}")
 def get_user(ctx: Context, user_id: str) -> Response:
-    return Response.json(200, ctx.user(user_id))
+    user = ctx.user(user_id)
+    if user["id"] in ctx.account.expired_invitations:
+        # "…the user did not accept the invitation on time and the invitation expired - thus
+        # making the userId invalid."
+        raise ApiError(
+            400, 1120, "A valid invitation to join the Zoom account was not found for this user."
+        )
+    return Response.json(200, user)
 
 
 @route("PATCH", "/users/{userId}")
