@@ -14,7 +14,7 @@ account of ``--users // 4`` users to show that memory does not grow with the acc
    30 Light / 20 Medium / 10 Heavy per second, with ``ZOOM_RATE_SHARE=1``): wall time vs. the
    per-category bound (the largest of each category's requests ÷ its rate);
 3. the unpaced run (no latency, no limit): records per second, end to end;
-4. rows written by an immediate second sync;
+4. requests and rows written by an immediate second full sync, and by a reconcile;
 5. peak memory (Python allocations, tracemalloc) of a sync of each account.
 
 The database named by DATABASE_URL is migrated, and the bench tenants' synced data is deleted
@@ -214,7 +214,9 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
             account,
         )
 
-    def sync(users: int, *, share: float, fresh: bool = True, trace: bool = False):
+    def sync(
+        users: int, *, share: float, fresh: bool = True, trace: bool = False, full: bool = True
+    ):
         tenant, _ = tenants[users]
         settings.ZOOM_RATE_SHARE = share  # of the tenant's plan (Pro) limits
         if fresh:
@@ -222,7 +224,7 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
-        run = tenant_sync(tenant=tenant, trigger="bench", concurrency=concurrency)
+        run = tenant_sync(tenant=tenant, trigger="bench", concurrency=concurrency, full=full)
         seconds = time.perf_counter() - started
         if trace:
             run.peak_memory = tracemalloc.get_traced_memory()[1]
@@ -253,10 +255,18 @@ def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
     print("  minimum by kind: " + ", ".join(f"{k} {v:,}" for k, v in minimum.items()))
     print(f"  counts: {json.dumps(run.counts)}")
 
-    # 4: immediate second sync.
+    # 4: immediate second syncs, nothing changed in Zoom: a full one and a reconcile.
+    full_requests = run.requests
     with count_rows_written() as written:
         run, seconds = sync(args.users, share=UNPACED_SHARE, fresh=False)
-    print(f"\n[re-sync] status {run.status}, {seconds:.1f} s, {run.requests:,} requests")
+    print(f"\n[full re-sync] status {run.status}, {seconds:.1f} s, {run.requests:,} requests")
+    print(f"  rows written to synced tables: {written.total}")
+    with count_rows_written() as written:
+        run, seconds = sync(args.users, share=UNPACED_SHARE, fresh=False, full=False)
+    print(
+        f"\n[reconcile] status {run.status}, {seconds:.1f} s, {run.requests:,} requests "
+        f"({run.requests / full_requests:.3f}× the first full sync)"
+    )
     print(f"  rows written to synced tables: {written.total}")
 
     # 5: peak memory, two account sizes.

@@ -65,7 +65,7 @@ def meetings_upsert(
     """Insert or update meetings from Zoom meeting objects (``partial``: see users_upsert).
 
     ``expired``: False for meetings Zoom's listing showed, True for those it left out that
-    still exist (see ``meetings_covered``), None to keep what is stored (an event).
+    still exist (see ``meetings_known``), None to keep what is stored (an event).
     """
     rows = _with_hosts(tenant, [zoom_meeting_to_fields(item) for item in items])
     return bulk_upsert(
@@ -87,15 +87,28 @@ def webinars_upsert(
     )
 
 
-def meetings_covered(*, tenant: Tenant, host_zoom_ids: Collection[str]) -> dict[str, set[str]]:
-    """By host, the ids of the stored meetings that the host's listing covers (present, not
-    expired): one that a complete listing lacks was deleted, or expired since, and only Zoom
-    can tell which ("Get a meeting")."""
-    return _covered(Meeting, tenant, host_zoom_ids)
+def meetings_known(
+    *, tenant: Tenant, host_zoom_ids: Collection[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """By host, the stored meetings that the host's listing covers (present, not expired), as
+    {id: the fields a list item carries}. One that a complete listing lacks was deleted, or
+    expired since, and only Zoom can tell which ("Get a meeting")."""
+    return _known(Meeting, tenant, host_zoom_ids)
 
 
-def webinars_covered(*, tenant: Tenant, host_zoom_ids: Collection[str]) -> dict[str, set[str]]:
-    return _covered(Webinar, tenant, host_zoom_ids)
+def webinars_known(
+    *, tenant: Tenant, host_zoom_ids: Collection[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    return _known(Webinar, tenant, host_zoom_ids)
+
+
+def meeting_listed_changed(item: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Whether a "List meetings" item says something else than the stored meeting."""
+    return _listed_changed(zoom_meeting_to_fields(item), stored)
+
+
+def webinar_listed_changed(item: dict[str, Any], stored: dict[str, Any]) -> bool:
+    return _listed_changed(zoom_webinar_to_fields(item), stored)
 
 
 def meetings_mark_deleted(
@@ -459,16 +472,25 @@ def _expired(rows: list[dict[str, Any]], expired: bool | None) -> list[dict[str,
     return rows
 
 
-def _covered(
+# The typed fields a meeting list item carries, compared by a reconcile (settings, which only
+# "Get a meeting" has, change by webhook and are refreshed by the daily full sync).
+LISTED_FIELDS = ("uuid", "topic", "type", "start_time", "duration", "timezone", "host_zoom_id")
+
+
+def _known(
     model: type[ZoomRecord], tenant: Tenant, host_zoom_ids: Collection[str]
-) -> dict[str, set[str]]:
-    covered: dict[str, set[str]] = {host: set() for host in host_zoom_ids}
+) -> dict[str, dict[str, dict[str, Any]]]:
+    known: dict[str, dict[str, dict[str, Any]]] = {host: {} for host in host_zoom_ids}
     rows = model._default_manager.filter(
-        tenant=tenant, host_zoom_id__in=list(covered), deleted_at__isnull=True, expired=False
-    ).values_list("host_zoom_id", "zoom_id")
-    for host, zoom_id in rows:
-        covered[host].add(str(zoom_id))
-    return covered
+        tenant=tenant, host_zoom_id__in=list(known), deleted_at__isnull=True, expired=False
+    ).values("zoom_id", *LISTED_FIELDS)
+    for row in rows:
+        known[row["host_zoom_id"]][str(row["zoom_id"])] = row
+    return known
+
+
+def _listed_changed(listed: dict[str, Any], stored: dict[str, Any]) -> bool:
+    return any(listed[name] != stored[name] for name in LISTED_FIELDS if name in listed)
 
 
 def _hosts_scope(host_zoom_ids: Collection[str] | None) -> Q:

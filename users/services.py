@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from users.mapping import PENDING_PREFIX, pending_key, zoom_user_to_fields
+from users.mapping import PENDING_PREFIX, pending_key, user_key, zoom_user_to_fields
 from users.models import ZoomUser
 from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
 from zoomadmin.tenants.models import Tenant
@@ -66,6 +66,22 @@ def users_stored_keys(*, tenant: Tenant) -> set[str]:
     must show again (a missing one is asked for before it is judged)."""
     present = ZoomUser.objects.filter(tenant=tenant, deleted_at__isnull=True)
     return set(present.values_list("zoom_id", flat=True))
+
+
+def users_unchanged(*, tenant: Tenant, items: Iterable[dict[str, Any]]) -> set[str]:
+    """The keys of the listed users whose every listed field is what is stored: a reconcile
+    asks Zoom for no detail of theirs."""
+    listed = {user_key(item): item for item in items}
+    unchanged: set[str] = set()
+    keys = list(listed)
+    for start in range(0, len(keys), SELECT_BATCH_PARAMS):
+        stored = ZoomUser.objects.filter(
+            tenant=tenant, zoom_id__in=keys[start : start + SELECT_BATCH_PARAMS]
+        ).values_list("zoom_id", "zoom_data")
+        for key, data in stored:
+            if all(data.get(name) == value for name, value in listed[key].items()):
+                unchanged.add(key)
+    return unchanged
 
 
 def users_mark_deleted(

@@ -153,6 +153,9 @@ ZOOM_WEBHOOK_SECRET_TOKEN = os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", "")
 ZOOM_API_BASE_URL = os.environ.get("ZOOM_API_BASE_URL", "https://api.zoom.us/v2").rstrip("/")
 ZOOM_OAUTH_BASE_URL = os.environ.get("ZOOM_OAUTH_BASE_URL", "https://zoom.us").rstrip("/")
 ZOOM_SYNC_INTERVAL_MINUTES = int(os.environ.get("ZOOM_SYNC_INTERVAL_MINUTES", "60"))
+# A full sync (every detail) once the last complete one is this old; the scheduled runs between
+# are reconciles (listings, and the details of what is new or changed).
+ZOOM_FULL_SYNC_HOURS = float(os.environ.get("ZOOM_FULL_SYNC_HOURS", "24"))
 # The share of each tenant's per-category limits (by its plan) that this app may use: Zoom's
 # limits are per account, shared with the customer's other apps.
 ZOOM_RATE_SHARE = float(os.environ.get("ZOOM_RATE_SHARE", "0.8"))

@@ -159,7 +159,7 @@ def test_records_missing_from_a_complete_listing_are_marked_deleted(tenant, sand
         registrants = account.registrants[kept_meeting["id"]]
         gone_registrant = registrants.pop(next(iter(registrants)))
 
-    run = sync(tenant)
+    run = sync(tenant, full=True)  # a registrant list is asked for by a full sync
 
     assert run.status == SyncRun.Status.SUCCEEDED
     mirrored = mirrored_ids(tenant)
@@ -675,3 +675,75 @@ def test_a_meeting_handed_to_another_host_is_neither_expired_nor_deleted(tenant,
     stored = Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"])
     assert run.status == SyncRun.Status.SUCCEEDED, run.message
     assert (stored.host_zoom_id, stored.expired, stored.deleted_at) == (taker["id"], False, None)
+
+
+DETAIL_ROUTES = (
+    "GET /v2/users/{userId}",
+    "GET /v2/meetings/{meetingId}",
+    "GET /v2/webinars/{webinarId}",
+)
+
+
+def detail_requests(sandbox) -> int:
+    return sum(sandbox.state.stats.requests_by_route[route] for route in DETAIL_ROUTES)
+
+
+def test_a_reconcile_with_nothing_changed_asks_no_detail_and_writes_nothing(tenant, sandbox, sync):
+    full = sync(tenant)
+    details_before = detail_requests(sandbox)
+
+    with count_rows_written() as written:
+        reconcile = sync(tenant)
+
+    assert (full.kind, reconcile.kind) == (SyncRun.Kind.FULL, SyncRun.Kind.RECONCILE)
+    assert reconcile.status == SyncRun.Status.SUCCEEDED, reconcile.message
+    assert detail_requests(sandbox) == details_before
+    assert written.total == 0, dict(written)
+    assert reconcile.requests < full.requests / 3
+
+
+def test_a_reconcile_after_silent_changes_reaches_the_state_of_a_full_sync(tenant, sandbox, sync):
+    sync(tenant)
+    account = sandbox.state.default_account
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {sandbox.state.issue_tokens()['access_token']}"
+    base = sandbox.api_base_url
+    now = sandbox_time.time()
+    listed = [
+        m
+        for m in account.meetings.values()
+        if m["type"] == 2
+        and not is_expired(m, now)
+        and account.users[m["host_id"]]["status"] == "active"
+    ]
+    gone, moved = listed[0], listed[1]
+    # Changes made in Zoom that no webhook told about: a user and a meeting added, a meeting
+    # deleted, another moved to a new time.
+    user = api.post(
+        f"{base}/users",
+        json={"action": "custCreate", "user_info": {"email": "new@example.org", "type": 1}},
+    ).json()
+    api.post(
+        f"{base}/users/{account.owner_id}/meetings",
+        json={"topic": "Added in Zoom", "type": 2, "start_time": "2030-01-15T10:00:00Z"},
+    ).raise_for_status()
+    api.delete(f"{base}/meetings/{gone['id']}").raise_for_status()
+    api.patch(
+        f"{base}/meetings/{moved['id']}", json={"start_time": "2030-02-01T09:00:00Z"}
+    ).raise_for_status()
+
+    reconcile = sync(tenant)
+    reconciled = snapshot(tenant)
+    tenant_delete_synced_data(tenant=tenant)
+    full = sync(tenant, full=True)
+
+    assert reconcile.kind == SyncRun.Kind.RECONCILE
+    assert reconcile.status == full.status == SyncRun.Status.SUCCEEDED
+    # Every object the full sync holds, the reconcile holds alike (and no more, but the
+    # deleted meeting, which it keeps, marked).
+    fresh = snapshot(tenant)
+    for label, rows in fresh.items():
+        for key, row in rows.items():
+            assert reconciled[label].get(key) == row, (label, key)
+    assert user["id"] in reconciled["users.ZoomUser"]
+    assert not reconciled["meetings.Meeting"][str(gone["id"])]["present"]

@@ -139,15 +139,22 @@ class Step:
     #: that is marked deleted (Zoom deletes a user's meetings with the user): run once at the
     #: end of every walk, after the parents' own deletions, whether or not the walk finished.
     mark_orphans: Callable[[Any, datetime], Mapping[str, int]] | None = None
-    #: For a listing that can lack records that still exist (Zoom lists only unexpired
-    #: meetings; a user whose status changes between the status listings is in none of them):
-    #: ``covered(tenant, parents)`` gives, by parent key, the keys of the stored records each
-    #: parent's listing covers (for the root: ``parents`` is empty, the key ""), and
-    #: ``confirm(client, key)`` asks Zoom about one that a complete listing lacked (the item,
-    #: or None when Zoom says it is gone); ``upsert_unlisted(tenant, entries, as_of)`` stores
-    #: those that still exist. Only what Zoom says is gone is marked deleted. The root and
-    #: its children only.
-    covered: Callable[[Any, Sequence[Item]], Mapping[str, set[str]]] | None = None
+    #: What is stored under each parent, for listings that are judged against it:
+    #: ``known(tenant, parents)`` gives, by parent key, the stored records each parent's listing
+    #: covers, as {key: stored listed fields} (for the root: ``parents`` is empty, the key "").
+    #: A listing can lack records that still exist (Zoom lists only unexpired meetings; a user
+    #: whose status changes between the status listings is in none of them), so
+    #: ``confirm(client, key)`` asks Zoom about each one a complete listing lacked (the item, or
+    #: None when Zoom says it is gone), and ``upsert_unlisted(tenant, entries, as_of)`` stores
+    #: those that still exist. Only what Zoom says is gone is marked deleted. Root and its
+    #: children only.
+    known: Callable[[Any, Sequence[Item]], Mapping[str, Mapping[str, Any]]] | None = None
+    #: Where a list item carries fewer fields than the object (meetings: no settings),
+    #: ``detail(client, item)`` fetches the object (None: gone since listed). A full walk asks
+    #: for every item's; a reconcile only for items that are new or whose listed fields
+    #: ``changed(item, stored)`` from ``known``'s, and stores the others' list items partially.
+    detail: Callable[[ZoomClient, Item], Item | None] | None = None
+    changed: Callable[[Item, Any], bool] | None = None
     confirm: Callable[[ZoomClient, str], Item | None] | None = None
     #: ``belongs(parent, item)``: whether a confirmed item is still the parent's (a meeting
     #: handed to another host is not: that host's listing holds it, and it is left alone).
@@ -193,13 +200,18 @@ class WalkResult:
 # --- messages from the listing threads to the writing thread ------------------------------
 
 
+# How a page's items are written: whole objects; list items that update only the fields they
+# carry (a reconcile's unchanged items); items a listing left out that Zoom confirmed exist.
+FULL, PARTIAL, UNLISTED = "full", "partial", "unlisted"
+
+
 @dataclass(slots=True)
 class _Page:
     step: Step
     parent: Item | None
     parent_key: str | None
     items: list[Item]
-    unlisted: bool = False  # items the listing left out that Zoom confirmed still exist
+    mode: str = FULL
 
 
 @dataclass(slots=True)
@@ -250,7 +262,7 @@ class _Buffers:
     size: int = 0
 
     def add(self, page: _Page) -> None:
-        bucket = self.rows.setdefault((page.step, page.unlisted), {})
+        bucket = self.rows.setdefault((page.step, page.mode), {})
         before = len(bucket)
         for item in page.items:
             bucket[(page.parent_key, page.step.key(item))] = (page.parent, item)
@@ -272,8 +284,11 @@ class Walk:
         on_progress: Callable[[SyncRun], None] | None = None,
         account_steps: Sequence[Step] = (),
         requests_at_start: int | None = None,
+        full: bool = True,
     ) -> None:
         self.tenant = tenant
+        # A full walk fetches every object's detail; a reconcile only those new or changed.
+        self.full = full
         self.client = client
         self.root = root
         # Listed once for the whole account, after the root's walk (their items refer to it).
@@ -296,8 +311,8 @@ class Walk:
         self._root_pages_taken = 0
         self._root_hungry = True
         self._pending: list[Item] = []
-        # (step, parent key) -> stored keys its listing covers; filled here, taken by a unit.
-        self._covered: dict[tuple[Step, str], set[str]] = {}
+        # (step, parent key) -> what its listing covers; filled here, taken by a unit.
+        self._known: dict[tuple[Step, str], Mapping[str, Any]] = {}
         self._skipped: set[tuple[Step, str]] = set()
         self._units: set[str] = set()  # root keys handed out (or with nothing to walk)
         self._in_flight = 0
@@ -323,9 +338,9 @@ class Walk:
             thread_name_prefix=f"zoom-sync-{self.tenant.pk}",
         )
         try:
-            if self.root.covered is not None:
+            if self.root.known is not None:
                 # Every stored record the root listing covers (its "parent" is the tenant).
-                self._covered[(self.root, "")] = self.root.covered(self.tenant, []).get("", set())
+                self._known[(self.root, "")] = self.root.known(self.tenant, []).get("", {})
             executor.submit(self._root_unit)
             while (
                 self._root_running
@@ -388,7 +403,7 @@ class Walk:
         if isinstance(message, _Page):
             self._buffers.add(message)
             if message.step is self.root:
-                if not message.unlisted:  # a page of the listing itself, which waits for it
+                if message.mode != UNLISTED:  # a page of the listing itself, which waits for it
                     with self._root_turn:
                         self._root_pages_taken += 1
                         self._root_turn.notify_all()
@@ -429,9 +444,9 @@ class Walk:
         one thread that uses the database) before their units are handed out."""
         for step in self.root.children:
             applying = [parent for parent in parents if step.applies(parent)]
-            if step.covered is not None:
-                for parent_key, keys in step.covered(self.tenant, applying).items():
-                    self._covered[(step, parent_key)] = keys
+            if step.known is not None:
+                for parent_key, known in step.known(self.tenant, applying).items():
+                    self._known[(step, parent_key)] = known
             if step.skipped is not None:
                 self._skipped.update((step, key) for key in step.skipped(self.tenant, applying))
 
@@ -472,12 +487,17 @@ class Walk:
     def _write_buffers(self) -> None:
         buffers = self._buffers
         for step in self._order:
-            for unlisted in (False, True):
-                bucket = buffers.rows.pop((step, unlisted), None)
+            for mode in (FULL, PARTIAL, UNLISTED):
+                bucket = buffers.rows.pop((step, mode), None)
                 if not bucket:
                     continue
-                upsert = step.upsert_unlisted if unlisted else step.upsert
-                report = upsert(self.tenant, list(bucket.values()), self.synced_at)
+                entries = list(bucket.values())
+                if mode == UNLISTED:
+                    report = step.upsert_unlisted(self.tenant, entries, self.synced_at)
+                elif mode == PARTIAL:
+                    report = step.upsert(self.tenant, entries, self.synced_at, partial=True)
+                else:
+                    report = step.upsert(self.tenant, entries, self.synced_at)
                 by_kind = report if isinstance(report, Mapping) else {step.kind: report}
                 for kind, result in by_kind.items():
                     counts = self._counts(kind)
@@ -614,6 +634,11 @@ class Walk:
             try:
                 listing = step.listing(self.client, parent, self.synced_at)
                 for page in self._pages(listing, gate):
+                    if step.detail is not None:
+                        page, kept = self._details(step, parent_key, page)
+                        seen.update(step.key(item) for item in kept)
+                        if kept:
+                            self._put(_Page(step, parent, parent_key, kept, PARTIAL))
                     self._put(_Page(step, parent, parent_key, page))
                     if step is self.root:
                         with self._root_turn:
@@ -625,10 +650,10 @@ class Walk:
                             for item in page
                             if any(child.applies(item) for child in step.children)
                         )
-                if step.covered is not None:
-                    covered = self._covered.pop((step, parent_key or ""), set())
-                    if covered - seen:
-                        seen |= self._confirm_unlisted(step, parent, parent_key, covered - seen)
+                if step.known is not None:
+                    absent = self._known.pop((step, parent_key or ""), {}).keys() - seen
+                    if absent:
+                        seen |= self._confirm_unlisted(step, parent, parent_key, set(absent))
             except FATAL_ERRORS as error:
                 self._put(_Fatal(error))
                 raise _Stopped from error
@@ -646,6 +671,24 @@ class Walk:
             self._put(_Listed(step, parent, seen, parent_key))
             return parents
         return []
+
+    def _details(
+        self, step: Step, parent_key: str | None, items: list[Item]
+    ) -> tuple[list[Item], list[Item]]:
+        """(objects fetched for the items that need them, list items kept as they are)."""
+        known = self._known.get((step, parent_key or ""), {})
+        fetched, kept = [], []
+        for item in items:
+            key = step.key(item)
+            if not self.full and key in known and not step.changed(item, known[key]):
+                kept.append(item)
+                continue
+            if self._stop.is_set():
+                raise _Stopped
+            detail = step.detail(self.client, item)
+            if detail is not None:  # None: deleted since it was listed
+                fetched.append(detail)
+        return fetched, kept
 
     def _confirm_unlisted(
         self, step: Step, parent: Item | None, parent_key: str | None, absent: set[str]
@@ -675,7 +718,7 @@ class Walk:
                 present.append(item)
         for start in range(0, len(present), PAGE_SIZE_DEFAULT):
             batch = present[start : start + PAGE_SIZE_DEFAULT]
-            self._put(_Page(step, parent, parent_key, batch, unlisted=True))
+            self._put(_Page(step, parent, parent_key, batch, UNLISTED))
         return kept | {step.key(item) for item in present}
 
     def _pages(

@@ -1,4 +1,4 @@
-"""SyncRun: one full sync of one tenant, written as it goes so the admin can show progress.
+"""SyncRun: one sync (full or reconcile) of one tenant, written as it goes so the admin can show progress.
 
 At most one run per tenant is ``running`` at a time: a partial unique index makes that hold
 across threads, processes and hosts. A worker that dies leaves its run ``running``; the run's
@@ -27,8 +27,15 @@ class SyncRun(models.Model):
         # Its worker stopped heartbeating (killed, crashed); a later run took over.
         INTERRUPTED = "interrupted", "Interrupted"
 
+    class Kind(models.TextChoices):
+        # Every detail of every object.
+        FULL = "full", "Full"
+        # Every listing; details only of what is new or whose listed fields changed.
+        RECONCILE = "reconcile", "Reconcile"
+
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="sync_runs")
     status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.FULL)
     trigger = models.CharField(max_length=32, blank=True, help_text="schedule, command, admin…")
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField()

@@ -51,7 +51,31 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.ZOOM_SYNC_STALE_SECONDS)
 
 
-def run_claim(*, tenant: Tenant, trigger: str = "") -> SyncRun | None:
+def full_sync_due(tenant: Tenant) -> bool:
+    """Whether the next sync of ``tenant`` must be a full one: no full sync succeeded within
+    ``ZOOM_FULL_SYNC_HOURS``, or the latest run did not succeed. A reconcile trusts what is
+    stored, so what an interrupted, paused or partial run left incomplete (registrants of a
+    meeting it stored, say) would stay so until the next full sync."""
+    runs = SyncRun.objects.filter(tenant=tenant)
+    latest = runs.order_by("-started_at", "-pk").values_list("status", flat=True).first()
+    if latest != SyncRun.Status.SUCCEEDED:
+        return True
+    since = timezone.now() - timedelta(hours=settings.ZOOM_FULL_SYNC_HOURS)
+    recent_full = runs.filter(
+        kind=SyncRun.Kind.FULL, status=SyncRun.Status.SUCCEEDED, started_at__gte=since
+    )
+    return not recent_full.exists()
+
+
+def _kind(tenant: Tenant, full: bool | None) -> str:
+    if full is None:
+        full = full_sync_due(tenant)
+    return SyncRun.Kind.FULL if full else SyncRun.Kind.RECONCILE
+
+
+def run_claim(
+    *, tenant: Tenant, trigger: str = "", kind: str = SyncRun.Kind.FULL
+) -> SyncRun | None:
     """A new running SyncRun for ``tenant``, or None when another live run holds it."""
     now = timezone.now()
     interrupted = SyncRun.objects.filter(
@@ -66,7 +90,7 @@ def run_claim(*, tenant: Tenant, trigger: str = "") -> SyncRun | None:
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                tenant=tenant, trigger=trigger, started_at=now, heartbeat_at=now
+                tenant=tenant, trigger=trigger, kind=kind, started_at=now, heartbeat_at=now
             )
     except IntegrityError:
         return None
@@ -79,9 +103,14 @@ def tenant_sync(
     client: ZoomClient | None = None,
     concurrency: int | None = None,
     on_progress: Callable[[SyncRun], None] | None = None,
+    full: bool | None = None,
 ) -> SyncRun | None:
-    """Run one full sync of ``tenant`` now, in this thread; None if one is already running."""
-    run = run_claim(tenant=tenant, trigger=trigger)
+    """Run one sync of ``tenant`` now, in this thread; None if one is already running.
+
+    ``full``: True for a full sync, False for a reconcile, None for whichever is due (a full
+    sync when no complete one is younger than ``ZOOM_FULL_SYNC_HOURS``)."""
+    kind = _kind(tenant, full)
+    run = run_claim(tenant=tenant, trigger=trigger, kind=kind)
     if run is None:
         logger.info("Sync of tenant %s skipped: another sync is running", tenant)
         return None
@@ -94,7 +123,8 @@ def tenant_sync(
         requests_at_start = client.request_count
         run.account_recordings = account_recordings_allowed(tenant, client)
         SyncRun.objects.filter(pk=run.pk).update(account_recordings=run.account_recordings)
-        root, account_steps = walk_plan(account_recordings=run.account_recordings)
+        full = run.kind == SyncRun.Kind.FULL
+        root, account_steps = walk_plan(account_recordings=run.account_recordings, full=full)
         result = Walk(
             tenant=tenant,
             client=client,
@@ -102,6 +132,7 @@ def tenant_sync(
             account_steps=account_steps,
             run=run,
             requests_at_start=requests_at_start,
+            full=full,
             concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY or concurrency_for(client),
             on_progress=on_progress,
         ).run()

@@ -110,13 +110,11 @@ def get_user_detail(client: ZoomClient, user: Item, as_of: datetime) -> Iterator
 
 
 def list_meetings(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
-    for item in client.list_meetings(user["id"]):
-        yield from _detail(client.get_meeting, item)
+    return client.list_meetings(user["id"])
 
 
 def list_webinars(client: ZoomClient, user: Item, as_of: datetime) -> Iterator[Item]:
-    for item in client.list_webinars(user["id"]):
-        yield from _detail(client.get_webinar, item)
+    return client.list_webinars(user["id"])
 
 
 def list_meeting_registrants(client: ZoomClient, meeting: Item, as_of: datetime) -> Iterator[Item]:
@@ -188,13 +186,6 @@ def _confirm_user(client: ZoomClient, key: str) -> Item | None:
         if error.code == INVITATION_EXPIRED:
             return None
         raise
-
-
-def _detail(get: Any, item: Item) -> Iterator[Item]:
-    try:
-        yield get(item["id"])
-    except ZoomNotFound:
-        return  # deleted since it was listed: it is not in the listing any more
 
 
 # --- writes (the engine's writing thread) --------------------------------------------------
@@ -284,12 +275,14 @@ MEETINGS = Step(
     applies=can_host,
     listing=list_meetings,
     key=_key,
-    upsert=lambda tenant, entries, at: meetings.meetings_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, expired=False
+    upsert=lambda tenant, entries, at, partial=False: meetings.meetings_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at, partial=partial, expired=False
     ),
-    covered=lambda tenant, users: meetings.meetings_covered(
-        tenant=tenant, host_zoom_ids=_ids(users)
-    ),
+    # List items carry no settings (so no registration): a full walk gets each meeting, a
+    # reconcile only the new ones and those whose listed fields changed.
+    detail=lambda client, item: _confirm(client.get_meeting, item["id"]),
+    changed=meetings.meeting_listed_changed,
+    known=lambda tenant, users: meetings.meetings_known(tenant=tenant, host_zoom_ids=_ids(users)),
     confirm=lambda client, zoom_id: _confirm(client.get_meeting, zoom_id),
     belongs=lambda user, meeting: meeting.get("host_id") == user["id"],
     upsert_unlisted=lambda tenant, entries, at: meetings.meetings_upsert(
@@ -306,12 +299,14 @@ WEBINARS = Step(
     applies=can_host_webinars,
     listing=list_webinars,
     key=_key,
-    upsert=lambda tenant, entries, at: meetings.webinars_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, expired=False
+    upsert=lambda tenant, entries, at, partial=False: meetings.webinars_upsert(
+        tenant=tenant, items=_items(entries), synced_at=at, partial=partial, expired=False
     ),
-    covered=lambda tenant, users: meetings.webinars_covered(
-        tenant=tenant, host_zoom_ids=_ids(users)
-    ),
+    # List items carry no settings (so no registration): a full walk gets each webinar, a
+    # reconcile only the new ones and those whose listed fields changed.
+    detail=lambda client, item: _confirm(client.get_webinar, item["id"]),
+    changed=meetings.webinar_listed_changed,
+    known=lambda tenant, users: meetings.webinars_known(tenant=tenant, host_zoom_ids=_ids(users)),
     confirm=lambda client, zoom_id: _confirm(client.get_webinar, zoom_id),
     belongs=lambda user, webinar: webinar.get("host_id") == user["id"],
     upsert_unlisted=lambda tenant, entries, at: meetings.webinars_upsert(
@@ -368,7 +363,7 @@ USERS = Step(
     ),
     # A user whose status changes between the active, inactive and pending listings is in
     # none of them: each stored user they all lack is asked for (404 code 1001: deleted).
-    covered=lambda tenant, _: {"": users.users_stored_keys(tenant=tenant)},
+    known=lambda tenant, _: {"": dict.fromkeys(users.users_stored_keys(tenant=tenant))},
     confirm=_confirm_user,
     upsert_unlisted=lambda tenant, entries, at: users.users_upsert(
         tenant=tenant, items=_items(entries), synced_at=at
@@ -384,15 +379,20 @@ ACCOUNT_RECORDINGS = Step(
     upsert=upsert_recordings,
     mark_deleted=mark_deleted_recordings,
 )
-#: What a full sync walks: the users' tree, and cloud recordings either per host under it or,
+#: What a sync walks: the users' tree, and cloud recordings either per host under it or,
 #: where Zoom allows "List recordings of an account", once for the whole account (one listing
-#: per month instead of one per host and month).
+#: per month instead of one per host and month). A reconcile asks no detail of users whose
+#: listed fields are as stored, and of meetings and webinars likewise (``Step.changed``).
 ROOT = USERS
-ROOT_WITHOUT_RECORDINGS = replace(USERS, children=(USER_DETAILS, MEETINGS, WEBINARS))
+USER_DETAILS_OF_CHANGED = replace(
+    USER_DETAILS,
+    skipped=lambda tenant, listed: users.users_unchanged(tenant=tenant, items=listed),
+)
 
 
-def walk_plan(*, account_recordings: bool) -> tuple[Step, tuple[Step, ...]]:
+def walk_plan(*, account_recordings: bool, full: bool = True) -> tuple[Step, tuple[Step, ...]]:
     """The root step and the account-wide steps of a sync."""
-    if account_recordings:
-        return ROOT_WITHOUT_RECORDINGS, (ACCOUNT_RECORDINGS,)
-    return ROOT, ()
+    details = USER_DETAILS if full else USER_DETAILS_OF_CHANGED
+    hosted = (MEETINGS, WEBINARS) if account_recordings else (MEETINGS, WEBINARS, RECORDINGS)
+    root = replace(USERS, children=(details, *hosted))
+    return root, (ACCOUNT_RECORDINGS,) if account_recordings else ()

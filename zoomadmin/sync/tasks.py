@@ -1,7 +1,8 @@
 """django-q2 tasks of the sync. They take ids, return small summaries, and are safe to run twice:
 a second sync of a tenant that is already syncing finds it claimed and returns at once.
 
-- ``sync_tenant(tenant_id)``: one full sync of one tenant (``zoomadmin.sync.runs.tenant_sync``).
+- ``sync_tenant(tenant_id, full=None)``: one sync of one tenant, the kind that is due unless
+  ``full`` says (``zoomadmin.sync.runs.tenant_sync``).
 - ``sync_all_tenants()``: the schedule's task; enqueues one ``sync_tenant`` per connected tenant,
   so each runs in its own task and one tenant's failure never touches another's.
 
@@ -27,11 +28,11 @@ logger = logging.getLogger(__name__)
 TASK_GROUP = "zoom-sync"
 
 
-def sync_tenant(tenant_id: int, trigger: str = "task") -> dict[str, Any]:
+def sync_tenant(tenant_id: int, trigger: str = "task", full: bool | None = None) -> dict[str, Any]:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return {"tenant": tenant_id, "status": "missing"}
-    run = tenant_sync(tenant=tenant, trigger=trigger)
+    run = tenant_sync(tenant=tenant, trigger=trigger, full=full)
     if run is None:
         return {"tenant": tenant_id, "status": "busy"}
     return run_summary(run)
@@ -51,7 +52,7 @@ def sync_all_tenants() -> list[int]:
     return tenant_ids
 
 
-def enqueue_tenant_sync(tenant_id: int, *, trigger: str = "task") -> None:
+def enqueue_tenant_sync(tenant_id: int, *, trigger: str = "task", full: bool | None = None) -> None:
     """Queue ``sync_tenant`` for the django-q2 cluster once the current transaction commits."""
 
     def enqueue() -> None:
@@ -59,6 +60,7 @@ def enqueue_tenant_sync(tenant_id: int, *, trigger: str = "task") -> None:
             "zoomadmin.sync.tasks.sync_tenant",
             tenant_id,
             trigger=trigger,
+            full=full,
             group=TASK_GROUP,
             task_name=f"zoom-sync-tenant-{tenant_id}",
         )
@@ -72,6 +74,7 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
         "tenant": run.tenant_id,
         "run": run.pk,
         "status": run.status,
+        "kind": run.kind,
         "requests": run.requests,
         "counts": run.counts,
         "errors": run.error_count,

@@ -23,7 +23,9 @@ OUTCOMES = ("created", "updated", "unchanged", "deleted")
 
 
 class Command(BaseCommand):
-    help = "Mirror Zoom users, meetings, webinars, registrants and recordings (a full sync)."
+    help = (
+        "Mirror Zoom users, meetings, webinars, registrants and recordings (the sync that is due)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -36,17 +38,26 @@ class Command(BaseCommand):
         )
         parser.add_argument("--all", action="store_true", help="Every connected tenant.")
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help="A full sync (every detail), whether or not one is due; by default the kind "
+            "that is due (a reconcile between full syncs).",
+        )
+        parser.add_argument(
             "--async",
             action="store_true",
             dest="enqueue",
             help="Enqueue the syncs for the django-q2 cluster instead of running them here.",
         )
 
-    def handle(self, *args: Any, tenants: list[str], all: bool, enqueue: bool, **options: Any):
+    def handle(
+        self, *args: Any, tenants: list[str], all: bool, enqueue: bool, full: bool, **options: Any
+    ):
         selected = self._select(tenants, every=all)
+        self.full = True if full else None
         if enqueue:
             for tenant in selected:
-                enqueue_tenant_sync(tenant.pk, trigger="command")
+                enqueue_tenant_sync(tenant.pk, trigger="command", full=self.full)
                 self.stdout.write(f"Enqueued a sync of {self._name(tenant)}.")
             return
         failed = 0
@@ -89,7 +100,12 @@ class Command(BaseCommand):
     def _sync(self, tenant: Tenant) -> SyncRun | None:
         self.stdout.write(f"Syncing {self._name(tenant)}…")
         bar = _ProgressBar(self.stdout) if self.stdout.isatty() else None
-        run = tenant_sync(tenant=tenant, trigger="command", on_progress=bar.update if bar else None)
+        run = tenant_sync(
+            tenant=tenant,
+            trigger="command",
+            full=self.full,
+            on_progress=bar.update if bar else None,
+        )
         if bar:
             bar.close()
         return run
