@@ -19,6 +19,7 @@ OUTCOMES = ("created", "updated", "unchanged", "deleted")
 class SyncRunAdmin(TenantScopedAdmin):
     list_display = [
         "tenant",
+        "kind",
         "status",
         "started_at",
         "duration_column",
@@ -27,12 +28,14 @@ class SyncRunAdmin(TenantScopedAdmin):
         "records_column",
         "error_count",
     ]
-    list_filter = ["status", "trigger", "tenant"]
+    list_filter = ["status", "kind", "trigger", "tenant"]
     date_hierarchy = "started_at"
     fields = [
         "tenant",
+        "kind",
         "status",
         "trigger",
+        "account_recordings",
         "message",
         "started_at",
         "heartbeat_at",
