@@ -68,18 +68,32 @@ def users_stored_keys(*, tenant: Tenant) -> set[str]:
     return set(present.values_list("zoom_id", flat=True))
 
 
+# What "Get a user" carries and a list item does not: a stored user without it was never
+# detailed, so a reconcile asks for its detail whatever its list item says.
+DETAIL_ONLY_FIELD = "role_name"
+# Users OpenAPI, GET /users: ``last_login_time`` "has a three-day buffer period"; the detail's
+# has none, so the two differ for any recent login and the field says nothing of a change.
+UNCOMPARED_FIELDS = frozenset({"last_login_time"})
+
+
 def users_unchanged(*, tenant: Tenant, items: Iterable[dict[str, Any]]) -> set[str]:
-    """The keys of the listed users whose every listed field is what is stored: a reconcile
-    asks Zoom for no detail of theirs."""
+    """The keys of the listed users stored with their detail and whose every listed field is
+    what is stored: a reconcile asks Zoom for no detail of theirs."""
     listed = {user_key(item): item for item in items}
     unchanged: set[str] = set()
     keys = list(listed)
     for start in range(0, len(keys), SELECT_BATCH_PARAMS):
         stored = ZoomUser.objects.filter(
-            tenant=tenant, zoom_id__in=keys[start : start + SELECT_BATCH_PARAMS]
+            tenant=tenant,
+            zoom_id__in=keys[start : start + SELECT_BATCH_PARAMS],
+            deleted_at__isnull=True,
         ).values_list("zoom_id", "zoom_data")
         for key, data in stored:
-            if all(data.get(name) == value for name, value in listed[key].items()):
+            if DETAIL_ONLY_FIELD in data and all(
+                data.get(name) == value
+                for name, value in listed[key].items()
+                if name not in UNCOMPARED_FIELDS
+            ):
                 unchanged.add(key)
     return unchanged
 

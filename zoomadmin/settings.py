@@ -196,6 +196,11 @@ Q_CLUSTER: dict = {
     "save_limit": 500,
     "label": "Background tasks",
 }
+# A sync task begins no user's subtree after this long and leaves the rest to a next task, so
+# that none comes near the cluster's timeout (a 10,000-user account takes several).
+ZOOM_SYNC_TASK_SECONDS = float(
+    os.environ.get("ZOOM_SYNC_TASK_SECONDS", str(Q_CLUSTER["timeout"] * 0.8))
+)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -747,3 +747,56 @@ def test_a_reconcile_after_silent_changes_reaches_the_state_of_a_full_sync(tenan
             assert reconciled[label].get(key) == row, (label, key)
     assert user["id"] in reconciled["users.ZoomUser"]
     assert not reconciled["meetings.Meeting"][str(gone["id"])]["present"]
+
+
+def test_a_scope_taken_back_sends_recordings_back_to_per_host_listings(tenant, sandbox, sync):
+    first = sync(tenant)
+    sandbox.config.update(account_recordings_scope=False)  # the admin took the scope back
+
+    refused = sync(tenant)  # trusts last finding, is refused: nothing judged, an error shown
+    per_host = sync(tenant)  # asks again, and lists per host
+
+    assert first.account_recordings is True
+    assert refused.status == SyncRun.Status.PARTIAL and refused.counts["recordings"]["deleted"] == 0
+    assert per_host.status == SyncRun.Status.SUCCEEDED, per_host.message
+    assert per_host.account_recordings is False
+    expected = expected_ids(sandbox.state.default_account)["recordings"]
+    assert mirrored_ids(tenant)["recordings"] == expected
+
+
+def test_a_listing_that_always_fails_does_not_make_every_run_a_full_one(tenant, sandbox, sync):
+    host = next(u for u in sandbox.state.default_account.users.values() if u["status"] == "active")
+    sandbox.config.script_fault(
+        ScriptedFault("503", count=10_000, path_prefix=f"/v2/users/{host['id']}/meetings")
+    )
+    client = _impatient_client(tenant)
+
+    first = sync(tenant, client=client)
+    second = sync(tenant, client=client)
+
+    assert first.kind == SyncRun.Kind.FULL and first.status == SyncRun.Status.PARTIAL
+    assert second.kind == SyncRun.Kind.RECONCILE
+
+
+def test_a_reconcile_keeps_the_whole_agenda_that_zoom_cuts_in_its_lists(tenant, sandbox, sync):
+    # Meetings OpenAPI, List meetings, agenda: "truncated to 250 characters when you list all
+    # of a user's meetings".
+    account = sandbox.state.default_account
+    now = sandbox_time.time()
+    meeting = next(
+        m
+        for m in account.meetings.values()
+        if m["type"] == 2
+        and not is_expired(m, now)
+        and account.users[m["host_id"]]["status"] == "active"
+    )
+    meeting["agenda"] = "A long agenda. " * 40
+    sync(tenant)
+
+    with count_rows_written() as written:
+        reconcile = sync(tenant)
+
+    assert reconcile.kind == SyncRun.Kind.RECONCILE
+    stored = Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"])
+    assert stored.zoom_data["agenda"] == meeting["agenda"] and len(meeting["agenda"]) > 250
+    assert written.total == 0

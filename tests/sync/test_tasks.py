@@ -150,3 +150,26 @@ def test_the_command_enqueues_with_async(tenant, django_capture_on_commit_callba
 def test_the_command_refuses_an_unknown_tenant(tenant):
     with pytest.raises(CommandError, match="No tenant"):
         call_command("zoom_sync", "--tenant", "no-such-account", stdout=StringIO())
+
+
+def test_a_sync_out_of_time_continues_in_new_tasks_to_the_state_of_one_run(
+    tenant, sandbox, sync, settings, django_capture_on_commit_callbacks
+):
+    reference = snapshot(sync(tenant, full=True) and tenant)
+    uninterrupted = sandbox.state.stats.requests_by_account[tenant.account_id]
+    tenant_delete_synced_data(tenant=tenant)
+    settings.ZOOM_SYNC_TASK_SECONDS = 0.001  # a user's subtree or so per task
+
+    # The first task runs out of time and queues the next, which queues the next, …
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_tenant(tenant.pk, trigger="test", full=True)
+
+    runs = list(SyncRun.objects.filter(tenant=tenant).order_by("started_at", "pk"))[1:]
+    assert len(runs) > 2
+    assert {run.status for run in runs[:-1]} == {SyncRun.Status.CONTINUED}
+    assert runs[-1].status == SyncRun.Status.SUCCEEDED, runs[-1].message
+    assert len({run.pass_started_at for run in runs}) == 1  # one sync, in several tasks
+    assert snapshot(tenant) == reference
+    # No user's subtree was walked twice: what the tasks asked adds up to about one run's.
+    continued = sandbox.state.stats.requests_by_account[tenant.account_id] - uninterrupted
+    assert continued <= uninterrupted * 1.5

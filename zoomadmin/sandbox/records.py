@@ -312,7 +312,12 @@ def registration_url(uuid: str) -> str:
 
 def meeting_list_item(meeting: dict) -> dict:
     names = WEBINAR_LIST_FIELDS if meeting["type"] in WEBINAR_TYPES else MEETING_LIST_FIELDS
-    return project(meeting, names)
+    item = project(meeting, names)
+    if "agenda" in item:
+        # Meetings OpenAPI, List meetings / List webinars, ``agenda``: "…truncated to 250
+        # characters" in the list; "Get a meeting" has it whole.
+        item["agenda"] = item["agenda"][:250]
+    return item
 
 
 def meeting_event_object(meeting: dict) -> dict:

@@ -55,7 +55,8 @@ from typing import Any, Protocol
 from django.db import connections, transaction
 from django.utils import timezone
 
-from zoomadmin.sync.models import SyncRun
+from zoomadmin.records.upsert import SELECT_BATCH_PARAMS
+from zoomadmin.sync.models import SyncRun, WalkedSubtree
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import PAGE_SIZE_DEFAULT, ZoomClient
 from zoomadmin.zoom.errors import (
@@ -195,6 +196,7 @@ class WalkResult:
     error_count: int
     stop: ZoomError | None
     root_complete: bool
+    cut_short: bool = False  # out of time: some subtrees were left for the next run
 
 
 # --- messages from the listing threads to the writing thread ------------------------------
@@ -241,6 +243,13 @@ class _Fatal:
 
 
 @dataclass(slots=True)
+class _Walked:
+    """A root item's whole subtree was listed completely."""
+
+    key: str
+
+
+@dataclass(slots=True)
 class _UnitDone:
     root: bool = False
     account: bool = False
@@ -256,6 +265,8 @@ class _Buffers:
 
     rows: dict[tuple[Step, bool], dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
     prunes: list[_Listed] = field(default_factory=list)
+    # Root keys whose subtree was walked completely (written with the batch that holds it).
+    walked: set[str] = field(default_factory=set)
     # Parent keys whose listing Zoom refused by design, or answered, per step that remembers.
     refused: dict[Step, set[str]] = field(default_factory=dict)
     answered: dict[Step, set[str]] = field(default_factory=dict)
@@ -285,10 +296,22 @@ class Walk:
         account_steps: Sequence[Step] = (),
         requests_at_start: int | None = None,
         full: bool = True,
+        deadline: float | None = None,
+        pass_started_at: datetime | None = None,
+        continuing: bool = False,
     ) -> None:
         self.tenant = tenant
         # A full walk fetches every object's detail; a reconcile only those new or changed.
         self.full = full
+        # time.monotonic() after which no new subtree is begun (a task's time is bounded); the
+        # root listing still completes, and the rest is left to the next run.
+        self.deadline = deadline
+        self.cut_short = False
+        self._begun = 0  # subtrees begun: at least one per run, so that every run progresses
+        # The sync this run belongs to (it began then), and whether this run continues it: the
+        # subtrees it already walked are not walked again.
+        self.pass_started_at = pass_started_at or run.started_at
+        self.continuing = continuing
         self.client = client
         self.root = root
         # Listed once for the whole account, after the root's walk (their items refer to it).
@@ -376,6 +399,7 @@ class Walk:
             error_count=self.error_count,
             stop=stop,
             root_complete=self._root_complete,
+            cut_short=self.cut_short,
         )
 
     def _feed(self, executor: ThreadPoolExecutor) -> None:
@@ -385,12 +409,23 @@ class Walk:
             self._pending.clear()
             self._accounts_waiting.clear()
             return
+        if self.deadline is not None and time.monotonic() > self.deadline and self._begun:
+            # Out of time: finish the root listing (cheap) and what is in flight, begin nothing.
+            if self._pending or self._accounts_waiting:
+                self.cut_short = True
+            self._pending.clear()
+            self._accounts_waiting.clear()
+            with self._root_turn:
+                self._root_hungry = True
+                self._root_turn.notify_all()
+            return
         if not (self._root_running or self._in_flight or self._pending):
             while self._accounts_waiting:
                 self._accounts_running += 1
                 executor.submit(self._account_unit, self._accounts_waiting.pop(0))
         while self._pending and self._in_flight < self.concurrency:
             self._in_flight += 1
+            self._begun += 1
             executor.submit(self._subtree_unit, self._pending.pop())
         # Fetch the next root page while the pool still has work, so it never idles on it.
         hungry = len(self._pending) < self.concurrency
@@ -411,8 +446,11 @@ class Walk:
                 new = [item for item in message.items if self.root.key(item) not in self._units]
                 self._units.update(self.root.key(item) for item in new)
                 units = [item for item in new if any(c.applies(item) for c in self.root.children)]
+                if self.continuing:
+                    walked = self._walked([self.root.key(item) for item in units])
+                    units = [item for item in units if self.root.key(item) not in walked]
                 self.users_seen += len(new)
-                self.users_done += len(new) - len(units)  # nothing to walk under them
+                self.users_done += len(new) - len(units)  # nothing (more) to walk under them
                 self._load_parents(units)
                 self._pending.extend(reversed(units))
         elif isinstance(message, _Listed):
@@ -422,6 +460,8 @@ class Walk:
             elif message.step.remember_refusals is not None:
                 answered = self._buffers.answered.setdefault(message.step, set())
                 answered.add(message.step_parent_key)
+        elif isinstance(message, _Walked):
+            self._buffers.walked.add(message.key)
         elif isinstance(message, _Refused):
             self._buffers.refused.setdefault(message.step, set()).add(message.parent_key)
         elif isinstance(message, _Failed):
@@ -438,6 +478,19 @@ class Walk:
             else:
                 self._in_flight -= 1
                 self.users_done += 1
+
+    def _walked(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` whose subtree this sync (begun at ``pass_started_at``) walked."""
+        found: set[str] = set()
+        for start in range(0, len(keys), SELECT_BATCH_PARAMS):
+            found.update(
+                WalkedSubtree.objects.filter(
+                    tenant_id=self.tenant.pk,
+                    pass_started_at=self.pass_started_at,
+                    key__in=keys[start : start + SELECT_BATCH_PARAMS],
+                ).values_list("key", flat=True)
+            )
+        return found
 
     def _load_parents(self, parents: list[Item]) -> None:
         """What the listings of these root items cover, and which not to ask, read here (the
@@ -512,6 +565,17 @@ class Walk:
             if listings:
                 deleted = step.mark_deleted(self.tenant, listings, self.synced_at)
                 self._counts(step.kind)["deleted"] += deleted
+        if buffers.walked:
+            WalkedSubtree.objects.bulk_create(
+                [
+                    WalkedSubtree(
+                        tenant_id=self.tenant.pk, pass_started_at=self.pass_started_at, key=key
+                    )
+                    for key in buffers.walked
+                ],
+                ignore_conflicts=True,
+            )
+            buffers.walked = set()
         for step in self._order:
             refused = buffers.refused.pop(step, set())
             answered = buffers.answered.pop(step, set())
@@ -590,7 +654,13 @@ class Walk:
         )
 
     def _subtree_unit(self, item: Item) -> None:
-        self._run_unit(lambda: self._walk_children(self.root, item))
+        key = self.root.key(item)
+
+        def walk() -> None:
+            if self._walk_children(self.root, item):
+                self._put(_Walked(key))
+
+        self._run_unit(walk)
 
     def _account_unit(self, step: Step) -> None:
         self._run_unit(lambda: self._list(step, None, None), account=True)
@@ -609,13 +679,18 @@ class Walk:
             connections.close_all()
             self._done(_UnitDone(root=root, account=account))
 
-    def _walk_children(self, step: Step, parent: Item) -> None:
+    def _walk_children(self, step: Step, parent: Item) -> bool:
+        """Walk ``parent``'s subtree; whether every listing in it was complete."""
         parent_key = step.key(parent)
+        complete = True
         for child in step.children:
             if not child.applies(parent) or (child, parent_key) in self._skipped:
                 continue
-            for grandchild_parent in self._list(child, parent, parent_key):
-                self._walk_children(child, grandchild_parent)
+            parents = self._list(child, parent, parent_key)
+            complete &= parents is not None
+            for grandchild_parent in parents or ():
+                complete &= self._walk_children(child, grandchild_parent)
+        return complete
 
     def _list(
         self,
@@ -624,9 +699,10 @@ class Walk:
         parent_key: str | None,
         *,
         gate: Callable[[], None] | None = None,
-    ) -> list[Item]:
+    ) -> list[Item] | None:
         """List ``step`` under ``parent`` to the end, sending pages; returns the items that
-        have children to walk. A Zoom error other than a stop is reported, not raised."""
+        have children to walk, or None when the listing failed (a Zoom error other than a
+        stop is reported, not raised)."""
         attempts = ROOT_LISTING_ATTEMPTS if step is self.root else LISTING_ATTEMPTS
         for attempt in range(1, attempts + 1):
             seen: set[str] = set()
@@ -660,17 +736,17 @@ class Walk:
             except ZoomPageTokenExpired as error:
                 if attempt == attempts:
                     self._put(_Failed(step, parent, error))
-                    return []
+                    return None
                 continue
             except ZoomError as error:
                 if step.refused is not None and parent_key is not None and step.refused(error):
                     self._put(_Refused(step, parent_key))
-                else:
-                    self._put(_Failed(step, parent, error))
-                return []
+                    return []  # "none here": complete
+                self._put(_Failed(step, parent, error))
+                return None
             self._put(_Listed(step, parent, seen, parent_key))
             return parents
-        return []
+        return None
 
     def _details(
         self, step: Step, parent_key: str | None, items: list[Item]

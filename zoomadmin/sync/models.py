@@ -26,6 +26,8 @@ class SyncRun(models.Model):
         FAILED = "failed", "Failed"
         # Its worker stopped heartbeating (killed, crashed); a later run took over.
         INTERRUPTED = "interrupted", "Interrupted"
+        # Out of the task's time: the next run (queued at once) continues where it stopped.
+        CONTINUED = "continued", "Continued in a new run"
 
     class Kind(models.TextChoices):
         # Every detail of every object.
@@ -36,6 +38,10 @@ class SyncRun(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="sync_runs")
     status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.FULL)
+    # When the sync this run belongs to began: a run that continues an unfinished one (out of
+    # time, killed, paused, or some listings failed) keeps its predecessor's, and walks only
+    # the users not walked completely since.
+    pass_started_at = models.DateTimeField(null=True, blank=True)
     trigger = models.CharField(max_length=32, blank=True, help_text="schedule, command, admin…")
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField()
@@ -52,6 +58,8 @@ class SyncRun(models.Model):
     message = models.TextField(blank=True, help_text="Why the run stopped, when it did not finish.")
     # Whether Zoom let this run list cloud recordings for the whole account (else per host).
     account_recordings = models.BooleanField(null=True, blank=True)
+    # When this run asked Zoom that (a run that trusted an earlier finding leaves it empty).
+    account_recordings_checked_at = models.DateTimeField(null=True, blank=True)
     resets_at = models.DateTimeField(
         null=True, blank=True, help_text="When Zoom's daily limit resets."
     )
@@ -79,3 +87,24 @@ class SyncRun(models.Model):
     def total(self, outcome: str) -> int:
         """Sum of one outcome ("created", "updated", "unchanged", "deleted") over every kind."""
         return sum(kind.get(outcome, 0) for kind in self.counts.values())
+
+
+class WalkedSubtree(models.Model):
+    """A root item (a user) whose subtree the sync begun at ``pass_started_at`` listed
+    completely: the run that continues that sync (after a kill, a pause, or the end of its
+    task's time) walks only the others. Sync bookkeeping, not Zoom data; a new sync of the
+    tenant deletes the rows of its earlier ones."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    pass_started_at = models.DateTimeField()
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "pass_started_at", "key"], name="walked_subtree_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} walked by the sync of {self.pass_started_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
-from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.models import SyncRun, WalkedSubtree
 from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import walk_plan
 from zoomadmin.tenants.models import Tenant
@@ -40,6 +41,7 @@ from zoomadmin.zoom.errors import (
     ZoomForbidden,
     ZoomNotFound,
     ZoomRateLimited,
+    ZoomReauthorizationRequired,
     ZoomUnauthorized,
 )
 
@@ -51,20 +53,30 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.ZOOM_SYNC_STALE_SECONDS)
 
 
-def full_sync_due(tenant: Tenant) -> bool:
-    """Whether the next sync of ``tenant`` must be a full one: no full sync succeeded within
-    ``ZOOM_FULL_SYNC_HOURS``, or the latest run did not succeed. A reconcile trusts what is
-    stored, so what an interrupted, paused or partial run left incomplete (registrants of a
-    meeting it stored, say) would stay so until the next full sync."""
-    runs = SyncRun.objects.filter(tenant=tenant)
-    latest = runs.order_by("-started_at", "-pk").values_list("status", flat=True).first()
-    if latest != SyncRun.Status.SUCCEEDED:
-        return True
+def unfinished_run(tenant: Tenant) -> SyncRun | None:
+    """The latest run of ``tenant`` when it left its sync unfinished (out of time, paused,
+    failed, killed, or some listings failed) less than ``ZOOM_FULL_SYNC_HOURS`` after that
+    sync began: the next run continues it rather than starting over."""
+    latest = SyncRun.objects.filter(tenant=tenant).order_by("-started_at", "-pk").first()
+    if latest is None or latest.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+        return None  # its sync walked every user (a partial one: some listings failed)
     since = timezone.now() - timedelta(hours=settings.ZOOM_FULL_SYNC_HOURS)
-    recent_full = runs.filter(
-        kind=SyncRun.Kind.FULL, status=SyncRun.Status.SUCCEEDED, started_at__gte=since
-    )
-    return not recent_full.exists()
+    if latest.pass_started_at is None or latest.pass_started_at < since:
+        return None
+    return latest
+
+
+def full_sync_due(tenant: Tenant) -> bool:
+    """Whether the next new sync of ``tenant`` must be a full one: none that walked every
+    user (succeeded, or partial: some listings failed) began within ``ZOOM_FULL_SYNC_HOURS``.
+    A listing that fails every time does not make every run a full one."""
+    since = timezone.now() - timedelta(hours=settings.ZOOM_FULL_SYNC_HOURS)
+    return not SyncRun.objects.filter(
+        tenant=tenant,
+        kind=SyncRun.Kind.FULL,
+        status__in=(SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL),
+        pass_started_at__gte=since,
+    ).exists()
 
 
 def _kind(tenant: Tenant, full: bool | None) -> str:
@@ -104,16 +116,28 @@ def tenant_sync(
     concurrency: int | None = None,
     on_progress: Callable[[SyncRun], None] | None = None,
     full: bool | None = None,
+    deadline_seconds: float | None = None,
 ) -> SyncRun | None:
     """Run one sync of ``tenant`` now, in this thread; None if one is already running.
 
-    ``full``: True for a full sync, False for a reconcile, None for whichever is due (a full
-    sync when no complete one is younger than ``ZOOM_FULL_SYNC_HOURS``)."""
-    kind = _kind(tenant, full)
+    ``full``: True for a new full sync, False for a reconcile, None for whichever is due: the
+    continuation of an unfinished sync (it walks only the users not walked since that began),
+    else a full sync when none succeeded within ``ZOOM_FULL_SYNC_HOURS``, else a reconcile.
+    ``deadline_seconds``: begin no user's subtree after this long; the run then ends
+    ``continued``, for a next one to go on.
+    """
+    unfinished = unfinished_run(tenant) if full is None else None
+    kind = unfinished.kind if unfinished else _kind(tenant, full)
     run = run_claim(tenant=tenant, trigger=trigger, kind=kind)
     if run is None:
         logger.info("Sync of tenant %s skipped: another sync is running", tenant)
         return None
+    run.pass_started_at = unfinished.pass_started_at if unfinished else run.started_at
+    SyncRun.objects.filter(pk=run.pk).update(pass_started_at=run.pass_started_at)
+    # What earlier syncs walked is of no use to this one.
+    WalkedSubtree.objects.filter(tenant=tenant).exclude(
+        pass_started_at=run.pass_started_at
+    ).delete()
     try:
         client = client or client_for_tenant(tenant)
         # Fetch (or renew) the token here, before any thread runs: a refused authorization
@@ -121,9 +145,15 @@ def tenant_sync(
         # reading it from the database.
         client.token_provider.get_token()
         requests_at_start = client.request_count
-        run.account_recordings = account_recordings_allowed(tenant, client)
-        SyncRun.objects.filter(pk=run.pk).update(account_recordings=run.account_recordings)
-        full = run.kind == SyncRun.Kind.FULL
+        run.account_recordings, asked = account_recordings_allowed(tenant, client)
+        run.account_recordings_checked_at = timezone.now() if asked else None
+        SyncRun.objects.filter(pk=run.pk).update(
+            account_recordings=run.account_recordings,
+            account_recordings_checked_at=run.account_recordings_checked_at,
+        )
+        # A continuation walks again the subtrees its predecessor left incomplete: their stored
+        # meetings cannot be trusted as unchanged (their registrants may not have been listed).
+        full = run.kind == SyncRun.Kind.FULL or unfinished is not None
         root, account_steps = walk_plan(account_recordings=run.account_recordings, full=full)
         result = Walk(
             tenant=tenant,
@@ -133,6 +163,9 @@ def tenant_sync(
             run=run,
             requests_at_start=requests_at_start,
             full=full,
+            deadline=time.monotonic() + deadline_seconds if deadline_seconds else None,
+            pass_started_at=run.pass_started_at,
+            continuing=unfinished is not None,
             concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY or concurrency_for(client),
             on_progress=on_progress,
         ).run()
@@ -160,29 +193,47 @@ def tenant_sync(
 ACCOUNT_RECORDINGS_RECHECK = timedelta(days=7)
 
 
-def account_recordings_allowed(tenant: Tenant, client: ZoomClient) -> bool:
-    """Whether Zoom lets this app list cloud recordings for the whole account (scope
-    ``cloud_recording:read:list_account_recordings:admin``): a recent run's finding, else one
-    small listing (today's recordings) asked now. A refusal means "per host"."""
-    known = (
+def account_recordings_allowed(tenant: Tenant, client: ZoomClient) -> tuple[bool, bool]:
+    """(whether Zoom lets this app list cloud recordings for the whole account, whether Zoom
+    was asked now). Scope ``cloud_recording:read:list_account_recordings:admin``. A finding
+    that Zoom gave within ``ACCOUNT_RECORDINGS_RECHECK`` is trusted, unless a run since failed
+    to list that way (the scope was taken back); else one small listing (today's) asks. A
+    refusal means "per host"; any other failure means "per host" for this run alone."""
+    now = timezone.now()
+    checked = (
         SyncRun.objects.filter(
             tenant=tenant,
-            account_recordings__isnull=False,
-            started_at__gte=timezone.now() - ACCOUNT_RECORDINGS_RECHECK,
+            account_recordings_checked_at__gte=now - ACCOUNT_RECORDINGS_RECHECK,
         )
-        .order_by("-started_at")
-        .values_list("account_recordings", flat=True)
+        .order_by("-account_recordings_checked_at")
+        .values_list("account_recordings", "account_recordings_checked_at")
         .first()
     )
-    if known is not None:
-        return known
-    today = timezone.now().astimezone(UTC).date()
+    if checked is not None and not _account_listing_failed_since(tenant, checked[1]):
+        return checked[0], False
+    today = now.astimezone(UTC).date()
     try:
         client.list_account_recordings_window(from_=today, to=today)
     except (ZoomBadRequest, ZoomForbidden, ZoomNotFound, ZoomUnauthorized) as refused:
         logger.info("Tenant %s: recordings are listed per host (%s)", tenant, refused)
-        return False
-    return True
+        return False, True
+    except (ZoomDailyLimit, ZoomReauthorizationRequired):
+        raise
+    except ZoomError as error:
+        logger.warning("Tenant %s: recordings listed per host in this run (%s)", tenant, error)
+        return False, False
+    return True, True
+
+
+def _account_listing_failed_since(tenant: Tenant, since: datetime) -> bool:
+    runs = SyncRun.objects.filter(
+        tenant=tenant, started_at__gte=since, account_recordings=True
+    ).values_list("errors", flat=True)
+    return any(
+        error.get("kind") == "recordings" and not error.get("parent")
+        for errors in runs
+        for error in errors
+    )
 
 
 # A Zoom request takes about this long; the in-flight requests that keep a budget busy are its
@@ -202,7 +253,10 @@ def _finish_walk(run: SyncRun, result: WalkResult) -> None:
     run.counts = result.counts
     run.errors = result.errors
     run.error_count = result.error_count
-    if isinstance(result.stop, ZoomRateLimited):
+    if result.stop is None and result.cut_short:
+        done = f"{run.users_done} of {run.users_seen} users walked"
+        _finish(run, SyncRun.Status.CONTINUED, message=f"Out of time ({done}); continues.")
+    elif isinstance(result.stop, ZoomRateLimited):
         run.resets_at = _resumes_at(result.stop)
         _finish(run, SyncRun.Status.PAUSED, message=str(result.stop))
         _schedule_resume(run)

@@ -195,6 +195,15 @@ def _items(entries: Sequence[Entry]) -> list[Item]:
     return [item for _, item in entries]
 
 
+# Meetings OpenAPI, "List meetings" and "List webinars": a list item's ``agenda`` is cut to
+# 250 characters. Kept list items (a reconcile's unchanged ones) must not cut the stored one.
+CUT_IN_LISTS = ("agenda",)
+
+
+def _listed(entries: Sequence[Entry]) -> list[Item]:
+    return [{k: v for k, v in item.items() if k not in CUT_IN_LISTS} for _, item in entries]
+
+
 def _children(entries: Sequence[Entry]) -> list[tuple[int, Item]]:
     return [(parent["id"], item) for parent, item in entries]
 
@@ -276,7 +285,11 @@ MEETINGS = Step(
     listing=list_meetings,
     key=_key,
     upsert=lambda tenant, entries, at, partial=False: meetings.meetings_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, partial=partial, expired=False
+        tenant=tenant,
+        items=_listed(entries) if partial else _items(entries),
+        synced_at=at,
+        partial=partial,
+        expired=False,
     ),
     # List items carry no settings (so no registration): a full walk gets each meeting, a
     # reconcile only the new ones and those whose listed fields changed.
@@ -300,7 +313,11 @@ WEBINARS = Step(
     listing=list_webinars,
     key=_key,
     upsert=lambda tenant, entries, at, partial=False: meetings.webinars_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, partial=partial, expired=False
+        tenant=tenant,
+        items=_listed(entries) if partial else _items(entries),
+        synced_at=at,
+        partial=partial,
+        expired=False,
     ),
     # List items carry no settings (so no registration): a full walk gets each webinar, a
     # reconcile only the new ones and those whose listed fields changed.

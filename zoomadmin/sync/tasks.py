@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -32,9 +33,17 @@ def sync_tenant(tenant_id: int, trigger: str = "task", full: bool | None = None)
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return {"tenant": tenant_id, "status": "missing"}
-    run = tenant_sync(tenant=tenant, trigger=trigger, full=full)
+    run = tenant_sync(
+        tenant=tenant,
+        trigger=trigger,
+        full=full,
+        deadline_seconds=settings.ZOOM_SYNC_TASK_SECONDS,
+    )
     if run is None:
         return {"tenant": tenant_id, "status": "busy"}
+    if run.status == SyncRun.Status.CONTINUED:
+        # Out of the task's time: the next task goes on where this one stopped.
+        enqueue_tenant_sync(tenant_id, trigger="continue")
     return run_summary(run)
 
 
