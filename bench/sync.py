@@ -151,7 +151,16 @@ def main() -> None:
     parser.add_argument("--skip-paced", action="store_true", help="skip the 30/s, 150 ms run")
     parser.add_argument("--paced-only", action="store_true", help="only the 30/s, 150 ms run")
     parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument(
+        "--task-seconds",
+        type=float,
+        default=None,
+        help="only the tasks run: --users users at Pro limits, no latency, each task cut "
+        "after this many seconds (e.g. 240 for a 300 s task timeout) until the sync completes",
+    )
     args = parser.parse_args()
+    if args.task_seconds:
+        args.paced_only, args.skip_paced = True, True
 
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
@@ -168,6 +177,8 @@ def main() -> None:
     months = settings.ZOOM_SYNC_RECORDINGS_MONTHS
     paced_users = args.paced_users or args.users
     sizes = [] if args.paced_only else [args.users, max(1, args.users // 4)]
+    if args.task_seconds:
+        sizes = [args.users]
     if not args.skip_paced and paced_users not in sizes:
         sizes.append(paced_users)
     parent, child = multiprocessing.Pipe()
@@ -236,10 +247,53 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
         f"zoomadmin sync benchmark: {vendor}, concurrency {concurrency or 'auto'}, {args.users} users"
     )
 
+    if args.task_seconds:
+        _tasks(info, tenants[args.users][0], args.users, args.task_seconds)
     if not args.paced_only:
         _unpaced(args, sizes, tenants, sync)
     if not args.skip_paced:
         _paced(info, paced_users, sync)
+
+
+def _tasks(info: dict, tenant, users: int, task_seconds: float) -> None:
+    """A sync split into tasks of bounded time, at Pro limits, until it completes."""
+    from django.conf import settings
+
+    from zoomadmin.sync.models import SyncRun, WalkedSubtree
+    from zoomadmin.sync.runs import tenant_sync
+    from zoomadmin.zoom.limits import PLAN_RATES
+
+    _control(
+        info["url"],
+        "config",
+        {"latency_seconds": 0, "rate_limits": {c.title(): r for c, r in PLAN_RATES["pro"].items()}},
+    )
+    settings.ZOOM_RATE_SHARE = 1.0
+    started = time.perf_counter()
+    runs = []
+    while True:
+        run = tenant_sync(
+            tenant=tenant,
+            trigger="bench",
+            full=True if not runs else None,
+            deadline_seconds=task_seconds,
+        )
+        runs.append(run)
+        print(
+            f"  task {len(runs)}: {run.status}, {run.users_done:,}/{run.users_seen:,} users, "
+            f"{run.requests:,} requests, {(run.finished_at - run.started_at).total_seconds():.0f} s",
+            flush=True,
+        )
+        if run.status != SyncRun.Status.CONTINUED or len(runs) > 200:
+            break
+    walked = WalkedSubtree.objects.filter(tenant=tenant, pass_started_at=runs[-1].pass_started_at)
+    print(
+        f"\n[tasks: {users:,} users, Pro limits, no latency, tasks cut at {task_seconds:.0f} s] "
+        f"{runs[-1].status} after {len(runs)} tasks ({len(runs) - 1} task boundaries crossed), "
+        f"{time.perf_counter() - started:.0f} s, {sum(r.requests for r in runs):,} requests, "
+        f"{walked.count():,} users walked completely, longest task "
+        f"{max((r.finished_at - r.started_at).total_seconds() for r in runs):.0f} s"
+    )
 
 
 def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
