@@ -41,6 +41,7 @@ every run lists everything again, upserts are idempotent and deletions are recom
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -179,6 +180,12 @@ class Step:
         for child in self.children:
             order.extend(child.walk_order())
         return order
+
+
+def _fingerprint(key: str) -> str:
+    """A root key as WalkedSubtree keeps it: hashed, so that no email address (a pending
+    user's key) is kept outside the synced data that a disconnect deletes."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 class RunTakenOver(Exception):
@@ -481,16 +488,18 @@ class Walk:
 
     def _walked(self, keys: list[str]) -> set[str]:
         """Those of ``keys`` whose subtree this sync (begun at ``pass_started_at``) walked."""
+        by_fingerprint = {_fingerprint(key): key for key in keys}
+        prints = list(by_fingerprint)
         found: set[str] = set()
-        for start in range(0, len(keys), SELECT_BATCH_PARAMS):
+        for start in range(0, len(prints), SELECT_BATCH_PARAMS):
             found.update(
                 WalkedSubtree.objects.filter(
                     tenant_id=self.tenant.pk,
                     pass_started_at=self.pass_started_at,
-                    key__in=keys[start : start + SELECT_BATCH_PARAMS],
+                    key__in=prints[start : start + SELECT_BATCH_PARAMS],
                 ).values_list("key", flat=True)
             )
-        return found
+        return {by_fingerprint[fingerprint] for fingerprint in found}
 
     def _load_parents(self, parents: list[Item]) -> None:
         """What the listings of these root items cover, and which not to ask, read here (the
@@ -569,7 +578,9 @@ class Walk:
             WalkedSubtree.objects.bulk_create(
                 [
                     WalkedSubtree(
-                        tenant_id=self.tenant.pk, pass_started_at=self.pass_started_at, key=key
+                        tenant_id=self.tenant.pk,
+                        pass_started_at=self.pass_started_at,
+                        key=_fingerprint(key),
                     )
                     for key in buffers.walked
                 ],

@@ -97,7 +97,7 @@ class WalkedSubtree(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     pass_started_at = models.DateTimeField()
-    key = models.CharField(max_length=200)
+    key = models.CharField(max_length=32, help_text="The root key, hashed (no email address kept).")
 
     class Meta:
         constraints = [
