@@ -278,57 +278,79 @@ WEBINAR_REGISTRANTS = Step(
         tenant=tenant, listings=_by_parent(listings), deleted_at=at
     ),
 )
-MEETINGS = Step(
-    name="meetings",
+
+
+def _hosted(
+    *,
+    kind: str,
+    applies: Any,
+    listing: Any,
+    upsert: Any,
+    get: Any,
+    changed: Any,
+    known: Any,
+    mark_deleted: Any,
+    children: tuple[Step, ...],
+    **more: Any,
+) -> Step:
+    """A step of what a user hosts (meetings, webinars): listed per host; list items carry no
+    settings (so no registration), so a full walk gets each object, a reconcile only the new
+    ones and those whose listed fields changed; one its host's listing lacks is asked for
+    (expired, handed over, or deleted). ``get(client)`` is the client's "Get" of the kind."""
+    return Step(
+        name=kind,
+        kind=kind,
+        applies=applies,
+        listing=listing,
+        key=_key,
+        upsert=lambda tenant, entries, at, partial=False: upsert(
+            tenant=tenant,
+            items=_listed(entries) if partial else _items(entries),
+            synced_at=at,
+            partial=partial,
+            expired=False,
+        ),
+        detail=lambda client, item: _confirm(get(client), item["id"]),
+        changed=changed,
+        known=lambda tenant, hosts: known(tenant=tenant, host_zoom_ids=_ids(hosts)),
+        confirm=lambda client, zoom_id: _confirm(get(client), zoom_id),
+        belongs=lambda user, item: item.get("host_id") == user["id"],
+        upsert_unlisted=lambda tenant, entries, at: upsert(
+            tenant=tenant, items=_items(entries), synced_at=at, expired=True
+        ),
+        mark_deleted=lambda tenant, listings, at: mark_deleted(
+            tenant=tenant,
+            seen_ids=_union(listings),
+            host_zoom_ids=_parent_ids(listings),
+            deleted_at=at,
+        ),
+        children=children,
+        **more,
+    )
+
+
+MEETINGS = _hosted(
     kind="meetings",
     applies=can_host,
     listing=list_meetings,
-    key=_key,
-    upsert=lambda tenant, entries, at, partial=False: meetings.meetings_upsert(
-        tenant=tenant,
-        items=_listed(entries) if partial else _items(entries),
-        synced_at=at,
-        partial=partial,
-        expired=False,
-    ),
-    # List items carry no settings (so no registration): a full walk gets each meeting, a
-    # reconcile only the new ones and those whose listed fields changed.
-    detail=lambda client, item: _confirm(client.get_meeting, item["id"]),
+    upsert=meetings.meetings_upsert,
+    get=lambda client: client.get_meeting,
     changed=meetings.meeting_listed_changed,
-    known=lambda tenant, users: meetings.meetings_known(tenant=tenant, host_zoom_ids=_ids(users)),
-    confirm=lambda client, zoom_id: _confirm(client.get_meeting, zoom_id),
-    belongs=lambda user, meeting: meeting.get("host_id") == user["id"],
-    upsert_unlisted=lambda tenant, entries, at: meetings.meetings_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, expired=True
-    ),
-    mark_deleted=lambda tenant, listings, at: meetings.meetings_mark_deleted(
-        tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at
-    ),
+    known=meetings.meetings_known,
+    mark_deleted=meetings.meetings_mark_deleted,
     children=(MEETING_REGISTRANTS,),
 )
-WEBINARS = Step(
-    name="webinars",
+WEBINARS = _hosted(
     kind="webinars",
     applies=can_host_webinars,
     listing=list_webinars,
-    key=_key,
-    upsert=lambda tenant, entries, at, partial=False: meetings.webinars_upsert(
-        tenant=tenant,
-        items=_listed(entries) if partial else _items(entries),
-        synced_at=at,
-        partial=partial,
-        expired=False,
-    ),
-    # List items carry no settings (so no registration): a full walk gets each webinar, a
-    # reconcile only the new ones and those whose listed fields changed.
-    detail=lambda client, item: _confirm(client.get_webinar, item["id"]),
+    upsert=meetings.webinars_upsert,
+    get=lambda client: client.get_webinar,
     changed=meetings.webinar_listed_changed,
-    known=lambda tenant, users: meetings.webinars_known(tenant=tenant, host_zoom_ids=_ids(users)),
-    confirm=lambda client, zoom_id: _confirm(client.get_webinar, zoom_id),
-    belongs=lambda user, webinar: webinar.get("host_id") == user["id"],
-    upsert_unlisted=lambda tenant, entries, at: meetings.webinars_upsert(
-        tenant=tenant, items=_items(entries), synced_at=at, expired=True
-    ),
+    known=meetings.webinars_known,
+    mark_deleted=meetings.webinars_mark_deleted,
+    children=(WEBINAR_REGISTRANTS,),
+    # A user without the webinar add-on: Zoom refuses; "none", asked again a week later.
     refused=lambda error: (
         isinstance(error, ZoomBadRequest)
         and error.code == WEBINAR_PLAN_MISSING
@@ -340,10 +362,6 @@ WEBINARS = Step(
     skipped=lambda tenant, hosts: users.users_webinars_refused_since(
         tenant=tenant, zoom_ids=_ids(hosts), since=timezone.now() - WEBINAR_PLAN_RECHECK
     ),
-    mark_deleted=lambda tenant, listings, at: meetings.webinars_mark_deleted(
-        tenant=tenant, seen_ids=_union(listings), host_zoom_ids=_parent_ids(listings), deleted_at=at
-    ),
-    children=(WEBINAR_REGISTRANTS,),
 )
 RECORDINGS = Step(
     name="recordings",
