@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from tests.sync.conftest import snapshot, subprocess_env
 from zoomadmin.sandbox import seed_account
-from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync import engine
+from zoomadmin.sync.models import SyncRun, WalkedSubtree
 from zoomadmin.sync.tasks import sync_all_tenants, sync_tenant
 from zoomadmin.tenants.models import ServerToServerCredential, Tenant
 from zoomadmin.tenants.services import synced_data_models, tenant_delete_synced_data
@@ -28,7 +30,10 @@ def _rows(tenant: Tenant) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sync_killed_mid_way_converges_when_run_again(tenant, sandbox, sync, settings):
+@pytest.mark.parametrize("rows_before_the_kill", [1, 20])
+def test_a_sync_killed_mid_way_converges_when_run_again(
+    tenant, sandbox, sync, settings, rows_before_the_kill
+):
     reference = snapshot(sync(tenant) and tenant)
     tenant_delete_synced_data(tenant=tenant)
     sandbox.config.update(latency_seconds=0.05)  # long enough to be caught in the middle
@@ -43,7 +48,11 @@ def test_a_sync_killed_mid_way_converges_when_run_again(tenant, sandbox, sync, s
     )
     try:
         deadline = time.monotonic() + 60
-        while _rows(tenant) < 20 and worker.poll() is None and time.monotonic() < deadline:
+        while (
+            _rows(tenant) < rows_before_the_kill
+            and worker.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         assert worker.poll() is None, worker.stderr.read().decode()
     finally:
@@ -173,3 +182,22 @@ def test_a_sync_out_of_time_continues_in_new_tasks_to_the_state_of_one_run(
     # No user's subtree was walked twice: what the tasks asked adds up to about one run's.
     continued = sandbox.state.stats.requests_by_account[tenant.account_id] - uninterrupted
     assert continued <= uninterrupted * 1.5
+
+
+def test_the_users_walked_least_recently_go_first(tenant, sandbox, sync, settings):
+    sync(tenant)
+    account = sandbox.state.default_account
+    hosts = [u["id"] for u in account.users.values() if u["status"] != "pending"]
+    oldest = hosts[-1]  # listed last: only its walk time can bring it first
+    now = timezone.now()
+    WalkedSubtree.objects.filter(tenant=tenant).update(walked_at=now - timedelta(hours=1))
+    WalkedSubtree.objects.filter(tenant=tenant, key=engine._fingerprint(oldest)).update(
+        walked_at=now - timedelta(hours=2)
+    )
+    settings.ZOOM_SYNC_CONCURRENCY = 1
+
+    run = sync(tenant, full=True, deadline_seconds=0.000001)  # one user's walk, out of time
+
+    assert run.status == SyncRun.Status.CONTINUED, run.message
+    walked_now = WalkedSubtree.objects.filter(tenant=tenant, walked_at=run.started_at)
+    assert list(walked_now.values_list("key", flat=True)) == [engine._fingerprint(oldest)]

@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Protocol
 
@@ -180,6 +180,9 @@ class Step:
         for child in self.children:
             order.extend(child.walk_order())
         return order
+
+
+EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 def _fingerprint(key: str) -> str:
@@ -453,9 +456,15 @@ class Walk:
                 new = [item for item in message.items if self.root.key(item) not in self._units]
                 self._units.update(self.root.key(item) for item in new)
                 units = [item for item in new if any(c.applies(item) for c in self.root.children)]
+                walked = self._walked_at([self.root.key(item) for item in units])
                 if self.continuing:
-                    walked = self._walked([self.root.key(item) for item in units])
-                    units = [item for item in units if self.root.key(item) not in walked]
+                    units = [
+                        item
+                        for item in units
+                        if walked.get(self.root.key(item), EPOCH) < self.pass_started_at
+                    ]
+                # The least recently walked first (never walked: first of all).
+                units.sort(key=lambda item: walked.get(self.root.key(item), EPOCH))
                 self.users_seen += len(new)
                 self.users_done += len(new) - len(units)  # nothing (more) to walk under them
                 self._load_parents(units)
@@ -486,20 +495,17 @@ class Walk:
                 self._in_flight -= 1
                 self.users_done += 1
 
-    def _walked(self, keys: list[str]) -> set[str]:
-        """Those of ``keys`` whose subtree this sync (begun at ``pass_started_at``) walked."""
+    def _walked_at(self, keys: list[str]) -> dict[str, datetime]:
+        """When a sync last walked each of ``keys``' subtrees (those ever walked)."""
         by_fingerprint = {_fingerprint(key): key for key in keys}
         prints = list(by_fingerprint)
-        found: set[str] = set()
+        found: dict[str, datetime] = {}
         for start in range(0, len(prints), SELECT_BATCH_PARAMS):
-            found.update(
-                WalkedSubtree.objects.filter(
-                    tenant_id=self.tenant.pk,
-                    pass_started_at=self.pass_started_at,
-                    key__in=prints[start : start + SELECT_BATCH_PARAMS],
-                ).values_list("key", flat=True)
-            )
-        return {by_fingerprint[fingerprint] for fingerprint in found}
+            rows = WalkedSubtree.objects.filter(
+                tenant_id=self.tenant.pk, key__in=prints[start : start + SELECT_BATCH_PARAMS]
+            ).values_list("key", "walked_at")
+            found.update((by_fingerprint[key], walked_at) for key, walked_at in rows)
+        return found
 
     def _load_parents(self, parents: list[Item]) -> None:
         """What the listings of these root items cover, and which not to ask, read here (the
@@ -578,13 +584,13 @@ class Walk:
             WalkedSubtree.objects.bulk_create(
                 [
                     WalkedSubtree(
-                        tenant_id=self.tenant.pk,
-                        pass_started_at=self.pass_started_at,
-                        key=_fingerprint(key),
+                        tenant_id=self.tenant.pk, key=_fingerprint(key), walked_at=self.synced_at
                     )
                     for key in buffers.walked
                 ],
-                ignore_conflicts=True,
+                update_conflicts=True,
+                unique_fields=["tenant", "key"],
+                update_fields=["walked_at"],
             )
             buffers.walked = set()
         for step in self._order:

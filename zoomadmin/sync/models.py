@@ -90,21 +90,19 @@ class SyncRun(models.Model):
 
 
 class WalkedSubtree(models.Model):
-    """A root item (a user) whose subtree the sync begun at ``pass_started_at`` listed
-    completely: the run that continues that sync (after a kill, a pause, or the end of its
-    task's time) walks only the others. Sync bookkeeping, not Zoom data; a new sync of the
-    tenant deletes the rows of its earlier ones."""
+    """When a sync last walked a root item's (a user's) subtree completely: the run that
+    continues an unfinished sync (after a kill, a pause, or the end of its task's time) walks
+    only the items not walked since that sync began, and every sync walks the least recently
+    walked first. Sync bookkeeping, not Zoom data: the key is hashed."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    pass_started_at = models.DateTimeField()
     key = models.CharField(max_length=32, help_text="The root key, hashed (no email address kept).")
+    walked_at = models.DateTimeField(help_text="When the sync that walked it began.")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "pass_started_at", "key"], name="walked_subtree_unique"
-            )
+            models.UniqueConstraint(fields=["tenant", "key"], name="walked_subtree_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} walked by the sync of {self.pass_started_at:%Y-%m-%d %H:%M}"
+        return f"{self.key} walked by the sync of {self.walked_at:%Y-%m-%d %H:%M}"

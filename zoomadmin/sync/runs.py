@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
-from zoomadmin.sync.models import SyncRun, WalkedSubtree
+from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import walk_plan
 from zoomadmin.tenants.models import Tenant
@@ -134,10 +134,6 @@ def tenant_sync(
         return None
     run.pass_started_at = unfinished.pass_started_at if unfinished else run.started_at
     SyncRun.objects.filter(pk=run.pk).update(pass_started_at=run.pass_started_at)
-    # What earlier syncs walked is of no use to this one.
-    WalkedSubtree.objects.filter(tenant=tenant).exclude(
-        pass_started_at=run.pass_started_at
-    ).delete()
     try:
         client = client or client_for_tenant(tenant)
         # Fetch (or renew) the token here, before any thread runs: a refused authorization
