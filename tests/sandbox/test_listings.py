@@ -37,6 +37,9 @@ def test_an_expired_meeting_leaves_the_listing_and_still_answers_get(api: Api, a
     after = {m["id"] for m in api.get(f"/users/{host}/meetings", page_size=300).json()["meetings"]}
 
     assert meeting["id"] not in after
+    # type=previous_meetings: "All valid previous meetings…": an expired one is not valid.
+    previous = api.get(f"/users/{host}/meetings", type="previous_meetings", page_size=300)
+    assert meeting["id"] not in {m["id"] for m in previous.json()["meetings"]}
     assert api.get(f"/meetings/{meeting['id']}").status_code == 200
     meeting["start_time"] = iso(time.time() - 20 * DAY)
     listed_again = api.get(f"/users/{host}/meetings", page_size=300).json()["meetings"]
