@@ -122,7 +122,8 @@ def tenant_sync(
 
     ``full``: True for a new full sync, False for a reconcile, None for whichever is due: the
     continuation of an unfinished sync (it walks only the users not walked since that began),
-    else a full sync when none succeeded within ``ZOOM_FULL_SYNC_HOURS``, else a reconcile.
+    else a full sync when none walked every user within ``ZOOM_FULL_SYNC_HOURS``, else a
+    reconcile.
     ``deadline_seconds``: begin no user's subtree after this long; the run then ends
     ``continued``, for a next one to go on.
     """
