@@ -20,7 +20,7 @@ How it runs:
 - **Deletion marking** happens only for listings that finished: a listing that failed, or was
   stopped, marks nothing. A listing whose page token expired is started again. Where a listing
   leaves out records that still exist (Zoom lists only unexpired meetings), each stored record
-  it lacked is confirmed with Zoom first (``Step.unlisted``/``confirm``): only a 404 marks it.
+  it lacked is confirmed with Zoom first (``Step.known``/``confirm``): only Zoom's "gone" marks it.
 - **Stops.** A rate limit that outlasts the client (``ZoomRateLimited``: the daily limit, or a
   ``Retry-After`` too long to wait in a thread), a refused authorization
   (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk:
@@ -273,7 +273,8 @@ class _Stopped(Exception):
 class _Buffers:
     """Rows waiting to be written, per step, keyed by Zoom id (a repeated item keeps the last)."""
 
-    rows: dict[tuple[Step, bool], dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
+    # (step, write mode: FULL, PARTIAL or UNLISTED) -> entries
+    rows: dict[tuple[Step, str], dict[tuple[str | None, str], Entry]] = field(default_factory=dict)
     prunes: list[_Listed] = field(default_factory=list)
     # Root keys whose subtree was walked completely (written with the batch that holds it).
     walked: set[str] = field(default_factory=set)
@@ -787,8 +788,9 @@ class Walk:
         self, step: Step, parent: Item | None, parent_key: str | None, absent: set[str]
     ) -> set[str]:
         """Ask Zoom about each stored record of ``parent`` that the complete listing lacked:
-        one that still exists left the listing (it expired) and is stored as such; one Zoom no
-        longer knows stays unseen, so that it is marked deleted. Returns the keys that exist."""
+        one that still exists left the listing (it expired) and is stored as such; one now
+        another parent's, or that Zoom could not answer for, is left as it is; one Zoom no
+        longer knows stays unseen, so that it is marked deleted. Returns the keys not to judge."""
         present: list[Item] = []
         kept: set[str] = set()
         for key in sorted(absent):

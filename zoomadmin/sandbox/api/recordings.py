@@ -11,6 +11,7 @@ after `from`, and the `from`/`to` in the answer show the window actually covered
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from .. import records
 from ..web import ApiError, Response, validation_error
@@ -40,32 +41,17 @@ def delete_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
 @route("GET", "/users/{userId}/recordings", category=MEDIUM)
 def list_user_recordings(ctx: Context, user_id: str) -> Response:
     host = ctx.user(user_id)
-    start = ctx.date("from") or ctx.today
-    end = min(ctx.date("to") or ctx.today + dt.timedelta(days=1), one_month_after(start))
-    if end < start:
-        raise validation_error("to")
+    start, end = _one_month(ctx)
     meeting_id = ctx.query.get("meeting_id", "")
     if ctx.flag("trash"):
         # Zoom does not filter the trash by date.
         found = [r for r in ctx.account.trashed_recordings.values() if r["host_id"] == host["id"]]
     else:
-        low, high = start.isoformat(), end.isoformat()
-        found = [
-            r for r in ctx.account.recordings_of(host["id"]) if low <= r["start_time"][:10] <= high
-        ]
+        found = _within(ctx.account.recordings_of(host["id"]), start, end)
     if meeting_id:
         found = [r for r in found if str(r["id"]) == meeting_id]
-    found.sort(key=lambda r: r["start_time"], reverse=True)
-    body = paginate(
-        ctx,
-        found,
-        items_key="meetings",
-        listing=("recordings", host["id"], start, end, ctx.flag("trash"), meeting_id),
-        maximum=300,
-        envelope=("page_count", "page_size", "total_records"),
-        render=records.recording_list_item,
-    )
-    return Response.json(200, {"from": start.isoformat(), "to": end.isoformat(), **body})
+    listing = ("recordings", host["id"], start, end, ctx.flag("trash"), meeting_id)
+    return _recordings_page(ctx, found, listing, start, end)
 
 
 @route("GET", "/accounts/{accountId}/recordings", category=MEDIUM)
@@ -83,18 +69,35 @@ def list_account_recordings(ctx: Context, account_id: str) -> Response:
             "Invalid access token, does not contain scopes:"
             "[cloud_recording:read:list_account_recordings:admin].",
         )
+    start, end = _one_month(ctx)
+    found = _within(ctx.account.recordings.values(), start, end)
+    return _recordings_page(ctx, found, ("account recordings", start, end), start, end)
+
+
+def _one_month(ctx: Context) -> tuple[dt.date, dt.date]:
+    """The ``from``..``to`` of a recordings listing (default today), cut to one month."""
     start = ctx.date("from") or ctx.today
     end = min(ctx.date("to") or ctx.today + dt.timedelta(days=1), one_month_after(start))
     if end < start:
         raise validation_error("to")
+    return start, end
+
+
+def _within(recordings: Iterable[dict], start: dt.date, end: dt.date) -> list[dict]:
     low, high = start.isoformat(), end.isoformat()
-    found = [r for r in ctx.account.recordings.values() if low <= r["start_time"][:10] <= high]
+    return [r for r in recordings if low <= r["start_time"][:10] <= high]
+
+
+def _recordings_page(
+    ctx: Context, found: list[dict], listing: tuple, start: dt.date, end: dt.date
+) -> Response:
+    """A recordings listing's answer, newest first, with the days it covers."""
     found.sort(key=lambda r: r["start_time"], reverse=True)
     body = paginate(
         ctx,
         found,
         items_key="meetings",
-        listing=("account recordings", start, end),
+        listing=listing,
         maximum=300,
         envelope=("page_count", "page_size", "total_records"),
         render=records.recording_list_item,
