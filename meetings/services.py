@@ -41,7 +41,7 @@ from meetings.models import (
 from users.models import ZoomUser
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.records.payloads import parse_timestamp
-from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
 from zoomadmin.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -503,9 +503,7 @@ def _pks_by_zoom_id(
     if not zoom_ids:
         return {}
     pks = {}
-    zoom_ids = list(zoom_ids)
-    for start in range(0, len(zoom_ids), SELECT_BATCH_PARAMS):
-        chunk = zoom_ids[start : start + SELECT_BATCH_PARAMS]
+    for chunk in select_batches(zoom_ids):
         rows = model._default_manager.filter(tenant=tenant, zoom_id__in=chunk)
         pks.update(rows.values_list("zoom_id", "pk"))
     return pks

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from users.mapping import PENDING_PREFIX, pending_key, user_key, zoom_user_to_fields
 from users.models import ZoomUser
-from zoomadmin.records.upsert import SELECT_BATCH_PARAMS, UpsertResult, bulk_upsert, mark_deleted
+from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
 from zoomadmin.tenants.models import Tenant
 
 
@@ -48,10 +48,8 @@ def _move_accepted_invitations(tenant: Tenant, rows: list[dict[str, Any]]) -> in
     if not ids_by_key:
         return 0
     users = ZoomUser.objects.filter(tenant=tenant)
-    keys = list(ids_by_key)
     waiting: dict[str, int] = {}
-    for start in range(0, len(keys), SELECT_BATCH_PARAMS):
-        chunk = keys[start : start + SELECT_BATCH_PARAMS]
+    for chunk in select_batches(ids_by_key):
         waiting.update(users.filter(zoom_id__in=chunk).values_list("zoom_id", "pk"))
     moved = 0
     for key, pk in waiting.items():
@@ -81,12 +79,9 @@ def users_unchanged(*, tenant: Tenant, items: Iterable[dict[str, Any]]) -> set[s
     what is stored: a reconcile asks Zoom for no detail of theirs."""
     listed = {user_key(item): item for item in items}
     unchanged: set[str] = set()
-    keys = list(listed)
-    for start in range(0, len(keys), SELECT_BATCH_PARAMS):
+    for chunk in select_batches(listed):
         stored = ZoomUser.objects.filter(
-            tenant=tenant,
-            zoom_id__in=keys[start : start + SELECT_BATCH_PARAMS],
-            deleted_at__isnull=True,
+            tenant=tenant, zoom_id__in=chunk, deleted_at__isnull=True
         ).values_list("zoom_id", "zoom_data")
         for key, data in stored:
             if DETAIL_ONLY_FIELD in data and all(
@@ -135,9 +130,9 @@ def users_webinars_refused(
     """Remember which users Zoom refused a webinar listing (no webinar add-on), and forget it
     for those whose listing Zoom answered."""
     users = ZoomUser.objects.filter(tenant=tenant)
-    for chunk in _chunks(list(refused)):
+    for chunk in select_batches(refused):
         users.filter(zoom_id__in=chunk).update(webinars_refused_at=at)
-    for chunk in _chunks(list(listed)):
+    for chunk in select_batches(listed):
         users.filter(zoom_id__in=chunk, webinars_refused_at__isnull=False).update(
             webinars_refused_at=None
         )
@@ -148,14 +143,10 @@ def users_webinars_refused_since(
 ) -> set[str]:
     """Those of ``zoom_ids`` whose webinar listing Zoom refused after ``since``."""
     found: set[str] = set()
-    for chunk in _chunks(list(zoom_ids)):
+    for chunk in select_batches(zoom_ids):
         found.update(
             ZoomUser.objects.filter(
                 tenant=tenant, zoom_id__in=chunk, webinars_refused_at__gt=since
             ).values_list("zoom_id", flat=True)
         )
     return found
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i : i + SELECT_BATCH_PARAMS] for i in range(0, len(items), SELECT_BATCH_PARAMS)]

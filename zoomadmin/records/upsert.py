@@ -102,6 +102,12 @@ def bulk_upsert(
     return result
 
 
+def select_batches(values: Iterable[_T]) -> Iterator[list[_T]]:
+    """``values`` in lists short enough for one SELECT's ``IN`` (``SELECT_BATCH_PARAMS``)."""
+    for chunk in _chunks(list(values), SELECT_BATCH_PARAMS):
+        yield list(chunk)
+
+
 def mark_deleted(
     model: type[ZoomRecord],
     *,

@@ -56,7 +56,7 @@ from typing import Any, Protocol
 from django.db import connections, transaction
 from django.utils import timezone
 
-from zoomadmin.records.upsert import SELECT_BATCH_PARAMS
+from zoomadmin.records.upsert import select_batches
 from zoomadmin.sync.models import SyncRun, WalkedSubtree
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import PAGE_SIZE_DEFAULT, ZoomClient
@@ -499,11 +499,10 @@ class Walk:
     def _walked_at(self, keys: list[str]) -> dict[str, datetime]:
         """When a sync last walked each of ``keys``' subtrees (those ever walked)."""
         by_fingerprint = {_fingerprint(key): key for key in keys}
-        prints = list(by_fingerprint)
         found: dict[str, datetime] = {}
-        for start in range(0, len(prints), SELECT_BATCH_PARAMS):
+        for chunk in select_batches(by_fingerprint):
             rows = WalkedSubtree.objects.filter(
-                tenant_id=self.tenant.pk, key__in=prints[start : start + SELECT_BATCH_PARAMS]
+                tenant_id=self.tenant.pk, key__in=chunk
             ).values_list("key", "walked_at")
             found.update((by_fingerprint[key], walked_at) for key, walked_at in rows)
         return found

@@ -86,9 +86,14 @@ def _kind(tenant: Tenant, full: bool | None) -> str:
 
 
 def run_claim(
-    *, tenant: Tenant, trigger: str = "", kind: str = SyncRun.Kind.FULL
+    *,
+    tenant: Tenant,
+    trigger: str = "",
+    kind: str = SyncRun.Kind.FULL,
+    pass_started_at: datetime | None = None,
 ) -> SyncRun | None:
-    """A new running SyncRun for ``tenant``, or None when another live run holds it."""
+    """A new running SyncRun for ``tenant``, or None when another live run holds it.
+    ``pass_started_at``: when the sync it continues began (default: it begins one)."""
     now = timezone.now()
     interrupted = SyncRun.objects.filter(
         tenant=tenant, status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - stale_after()
@@ -102,7 +107,12 @@ def run_claim(
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                tenant=tenant, trigger=trigger, kind=kind, started_at=now, heartbeat_at=now
+                tenant=tenant,
+                trigger=trigger,
+                kind=kind,
+                started_at=now,
+                heartbeat_at=now,
+                pass_started_at=pass_started_at or now,
             )
     except IntegrityError:
         return None
@@ -129,12 +139,15 @@ def tenant_sync(
     """
     unfinished = unfinished_run(tenant) if full is None else None
     kind = unfinished.kind if unfinished else _kind(tenant, full)
-    run = run_claim(tenant=tenant, trigger=trigger, kind=kind)
+    run = run_claim(
+        tenant=tenant,
+        trigger=trigger,
+        kind=kind,
+        pass_started_at=unfinished.pass_started_at if unfinished else None,
+    )
     if run is None:
         logger.info("Sync of tenant %s skipped: another sync is running", tenant)
         return None
-    run.pass_started_at = unfinished.pass_started_at if unfinished else run.started_at
-    SyncRun.objects.filter(pk=run.pk).update(pass_started_at=run.pass_started_at)
     try:
         client = client or client_for_tenant(tenant)
         # Fetch (or renew) the token here, before any thread runs: a refused authorization

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -147,11 +148,7 @@ def list_account_recordings(client: ZoomClient, parent: None, as_of: datetime) -
 
 def recordings_covering(client: ZoomClient, user_id: str, start: date, end: date) -> Iterator[Item]:
     """Every recording of one user of ``start..end`` (both included)."""
-
-    def window(*, from_: date, to: date) -> RecordingsWindow:
-        return client.list_user_recordings_window(user_id, from_=from_, to=to)
-
-    return _covering(window, start, end)
+    return _covering(partial(client.list_user_recordings_window, user_id), start, end)
 
 
 def _covering(fetch: Callable[..., RecordingsWindow], start: date, end: date) -> Iterator[Item]:
