@@ -97,7 +97,10 @@ class FileLockPacer:
                 if max_wait is not None and slot - now > max_wait:
                     raise PacerBusy(slot - now)
                 os.pwrite(fd, repr(slot + interval).encode().ljust(32), 0)
-            waited += _sleep_until(slot, now)
+            slept = _sleep_until(slot, now)
+            waited += slept
+            if not slept:
+                return waited
             # A 429 while this caller slept pushed everyone back, this caller included.
             with self._locked(key) as fd:
                 if self._deferred(fd) <= time.time():
@@ -182,9 +185,10 @@ class RedisPacer:
             if answer.startswith("busy "):
                 raise PacerBusy(float(answer.split()[1]))
             delay = float(answer)
-            if delay > 0:
-                time.sleep(delay)
-                waited += delay
+            if delay <= 0:
+                return waited
+            time.sleep(delay)
+            waited += delay
             # A 429 while this caller slept pushed everyone back, this caller included.
             if float(self._remaining(keys=keys)) <= 0:
                 return waited
