@@ -87,7 +87,7 @@ def tenant_connect_oauth(*, social_account: Any, user: Any) -> Tenant:
             other.social_account = None
             other.save(update_fields=["social_account", "updated"])
         # One token per connection: allauth adds a row when the app's storage changes.
-        newest = SocialToken.objects.filter(account=social_account).order_by("-pk").first()
+        newest = newest_social_token(social_account.pk)
         if newest is not None:
             SocialToken.objects.filter(account=social_account).exclude(pk=newest.pk).delete()
         ServerToServerCredential.objects.filter(tenant=tenant).delete()
@@ -298,15 +298,22 @@ class _Grant:
     token: str
 
 
-@sensitive_variables("client_secret", "social_token")
-def _oauth_grant(social_account_id: int | None) -> _Grant | None:
-    social_token = (
+def newest_social_token(social_account_id: int | None) -> SocialToken | None:
+    """The newest token of a connection (with its app), or None: the one the tenant uses."""
+    if social_account_id is None:
+        return None
+    return (
         SocialToken.objects.select_related("app")
         .filter(account_id=social_account_id)
         .order_by("-pk")
         .first()
     )
-    if social_account_id is None or social_token is None or not social_token.token:
+
+
+@sensitive_variables("client_secret", "social_token")
+def _oauth_grant(social_account_id: int | None) -> _Grant | None:
+    social_token = newest_social_token(social_account_id)
+    if social_token is None or not social_token.token:
         return None
     client_id, client_secret = oauth_app_credentials(social_token.app)
     return _Grant(client_id, client_secret, decrypt(social_token.token))
@@ -314,7 +321,7 @@ def _oauth_grant(social_account_id: int | None) -> _Grant | None:
 
 def _app_client_id(social_account: SocialAccount) -> str:
     """The client id of the OAuth app that issued ``social_account``'s newest token."""
-    token = SocialToken.objects.filter(account=social_account).order_by("-pk").first()
+    token = newest_social_token(social_account.pk)
     app = token.app if token is not None else None
     return oauth_app_credentials(app)[0]
 

@@ -40,7 +40,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from zoomadmin.tenants.crypto import SecretUnavailable, decrypt
 from zoomadmin.tenants.models import ServerToServerCredential, Tenant
-from zoomadmin.tenants.services import oauth_app_credentials, tenant_mark_reauthorization_required
+from zoomadmin.tenants.services import (
+    newest_social_token,
+    oauth_app_credentials,
+    tenant_mark_reauthorization_required,
+)
 from zoomadmin.zoom.auth import (
     TokenResponse,
     exchange_refresh_token,
@@ -163,14 +167,7 @@ class OAuthTokenProvider(_TenantTokenProvider):
     """A tenant connected through allauth's Zoom provider (user OAuth, rotating refresh tokens)."""
 
     def _social_token(self, tenant: Tenant) -> SocialToken | None:
-        if tenant.social_account_id is None:
-            return None
-        return (
-            SocialToken.objects.select_related("app")
-            .filter(account_id=tenant.social_account_id)
-            .order_by("-pk")
-            .first()
-        )
+        return newest_social_token(tenant.social_account_id)
 
     def _read(self, tenant: Tenant) -> tuple[str, datetime | None]:
         social_token = self._social_token(tenant)
