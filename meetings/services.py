@@ -39,10 +39,12 @@ from meetings.models import (
     WebinarRegistrant,
 )
 from users.models import ZoomUser
+from users.services import user_delete
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.records.payloads import parse_timestamp
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
 from zoomadmin.tenants.models import Tenant
+from zoomadmin.zoom.client import ZoomClient
 
 logger = logging.getLogger(__name__)
 
@@ -322,6 +324,102 @@ def meetings_mark_orphans(*, tenant: Tenant, deleted_at: datetime) -> dict[str, 
     )
     counts["recording files"] = _mark(
         RecordingFile, tenant, Q(recording__deleted_at__isnull=False), (), deleted_at
+    )
+    return counts
+
+
+HANDED_OVER_KINDS = ("meetings", "webinars", "recordings")
+
+
+def user_offboard(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    user: ZoomUser,
+    action: str,
+    transfer_to: ZoomUser | None = None,
+    transfer_meeting: bool = False,
+    transfer_webinar: bool = False,
+    transfer_recording: bool = False,
+) -> dict[str, int]:
+    """Disassociate or delete ``user`` in Zoom, handing over what is asked to ``transfer_to``
+    (``users.services.user_delete``), then bring the mirror to what Zoom did with the rest
+    (``host_removed``). Returns what was marked deleted, by kind. If Zoom refused the
+    deletion, nothing changed here; if only the re-listing failed, the user is marked deleted
+    and the error is raised (the next sync completes the rest)."""
+    flags = {"meetings": transfer_meeting, "webinars": transfer_webinar}
+    flags["recordings"] = transfer_recording
+    user_delete(
+        tenant=tenant,
+        client=client,
+        actor=actor,
+        user=user,
+        action=action,
+        transfer_to=transfer_to,
+        transfer_meeting=transfer_meeting,
+        transfer_webinar=transfer_webinar,
+        transfer_recording=transfer_recording,
+    )
+    return host_removed(
+        tenant=tenant,
+        client=client,
+        host_zoom_id=user.zoom_id,
+        successor_zoom_id=transfer_to.zoom_id if transfer_to is not None else None,
+        handed_over={kind for kind, asked in flags.items() if asked and transfer_to is not None},
+    )
+
+
+def host_removed(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    host_zoom_id: str,
+    successor_zoom_id: str | None,
+    handed_over: Collection[str],
+) -> dict[str, int]:
+    """After Zoom deleted or disassociated the host ``host_zoom_id`` (``DELETE
+    /users/{userId}``): the kinds it ``handed_over`` ("meetings", "webinars", "recordings")
+    to its successor moved there with their ids, so the successor's meetings and webinars are
+    listed again and stored under it (one listing each); what it did not hand over, Zoom
+    deleted with the user, so it is marked deleted with its registrants and files. Handed-over
+    recordings keep their stored host until the next sync lists them (Zoom has no listing of
+    one user's recordings across every month that a single request could give)."""
+    unknown = set(handed_over) - set(HANDED_OVER_KINDS)
+    if unknown:
+        raise ValueError(f"unknown kinds {sorted(unknown)}")
+    at = timezone.now()
+    if successor_zoom_id and "meetings" in handed_over:
+        meetings_upsert(
+            tenant=tenant,
+            items=list(client.list_meetings(successor_zoom_id)),
+            synced_at=timezone.now(),
+            partial=True,
+            expired=False,
+        )
+    if successor_zoom_id and "webinars" in handed_over:
+        webinars_upsert(
+            tenant=tenant,
+            items=list(client.list_webinars(successor_zoom_id)),
+            synced_at=timezone.now(),
+            partial=True,
+            expired=False,
+        )
+    host = Q(host_zoom_id=host_zoom_id)
+    counts = {
+        "meetings": _mark(Meeting, tenant, host, (), at),
+        "webinars": _mark(Webinar, tenant, host, (), at),
+    }
+    if "recordings" not in handed_over:
+        counts["recordings"] = _mark(CloudRecording, tenant, host, (), at)
+    counts["meeting registrants"] = _mark(
+        MeetingRegistrant, tenant, Q(meeting__deleted_at__isnull=False), (), at
+    )
+    counts["webinar registrants"] = _mark(
+        WebinarRegistrant, tenant, Q(webinar__deleted_at__isnull=False), (), at
+    )
+    counts["recording files"] = _mark(
+        RecordingFile, tenant, Q(recording__deleted_at__isnull=False), (), at
     )
     return counts
 

@@ -1,16 +1,36 @@
-"""Zoom users of the signed-in staff user's tenants (read-only mirror; actions come with the
-admin issue)."""
+"""Zoom users of the signed-in staff user's tenants: the mirror, and the writes an
+administrator makes in Zoom from here (add, change, activate, deactivate, change license type,
+disassociate or delete with a hand-over, re-sync). Every write goes to Zoom first, through
+``users.services`` (and ``meetings.services.user_offboard``)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from meetings.models import Meeting
+from meetings.services import user_offboard
+from users.forms import LicenseTypeForm, UserChangeForm, UserCreateForm, UserDeleteForm
 from users.models import ZoomUser
-from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin
+from users.services import (
+    UserCreatedIncompletely,
+    user_create,
+    user_refresh,
+    user_status_set,
+    user_update,
+)
+from zoomadmin.records.admin import InZoomFilter, ZoomWriteAdmin
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.scoping import tenants_for
+from zoomadmin.tenants.tokens import client_for_tenant
 
 
 @admin.register(ZoomUser)
-class ZoomUserAdmin(ZoomRecordAdmin):
+class ZoomUserAdmin(ZoomWriteAdmin):
     list_display = [
         "email",
         "first_name",
@@ -42,3 +62,155 @@ class ZoomUserAdmin(ZoomRecordAdmin):
         "last_login_time",
         "zoom_created_at",
     ]
+    add_form = UserCreateForm
+    change_form = UserChangeForm
+    audit_kind = "user"
+    actions = [
+        "activate_users",
+        "deactivate_users",
+        "change_license_type",
+        "offboard_users",
+        "resync_users",
+    ]
+
+    # --- add and change ----------------------------------------------------------------------
+
+    def add_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        tenants = tenants_for(request.user).filter(status=Tenant.Status.CONNECTED)
+        return {"tenants": tenants}
+
+    def change_form_initial(self, obj: ZoomUser) -> dict[str, Any]:
+        return UserChangeForm.initial_for(obj)
+
+    def zoom_add(self, request: HttpRequest, form: UserCreateForm) -> ZoomUser:
+        tenant = form.cleaned_data["tenant"]
+        try:
+            return user_create(
+                tenant=tenant,
+                client=client_for_tenant(tenant, interactive=True),
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                user_info=form.user_info(),
+                changes=form.changes(),
+            )
+        except UserCreatedIncompletely as incomplete:
+            messages.warning(request, str(incomplete))
+            return incomplete.user
+
+    def zoom_change(self, request: HttpRequest, form: UserChangeForm, obj: ZoomUser) -> ZoomUser:
+        return user_update(
+            tenant=obj.tenant,
+            client=client_for_tenant(obj.tenant, interactive=True),
+            actor=request.user,
+            user=obj,
+            changes=form.changes(),
+        )
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def _present(self, queryset: QuerySet[ZoomUser]) -> QuerySet[ZoomUser]:
+        return queryset.filter(deleted_at__isnull=True).select_related("tenant")
+
+    @admin.action(description="Activate the selected users in Zoom", permissions=["change"])
+    def activate_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
+        self._set_status(request, queryset, "activate", "Activated")
+
+    @admin.action(description="Deactivate the selected users in Zoom", permissions=["change"])
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
+        self._set_status(request, queryset, "deactivate", "Deactivated")
+
+    def _set_status(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser], action: str, done: str
+    ) -> None:
+        self.zoom_each(
+            request,
+            self._present(queryset),
+            done=done,
+            do=lambda client, user: user_status_set(
+                tenant=user.tenant, client=client, actor=request.user, user=user, action=action
+            ),
+        )
+
+    @admin.action(description="Change license type of the selected users", permissions=["change"])
+    def change_license_type(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser]
+    ) -> HttpResponse | None:
+        form = LicenseTypeForm(request.POST if "post" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            new_type = form.cleaned_data["type"]
+            self.zoom_each(
+                request,
+                self._present(queryset),
+                done="Changed the license type of",
+                do=lambda client, user: user_update(
+                    tenant=user.tenant,
+                    client=client,
+                    actor=request.user,
+                    user=user,
+                    changes={"type": new_type},
+                ),
+            )
+            return None
+        return self.action_options(
+            request,
+            self._present(queryset),
+            form,
+            title="Change license type",
+            action="change_license_type",
+            submit="Change in Zoom",
+            intro="Zoom is asked to change each user's type; a user already of that type is "
+            "left alone. Licensed seats are limited by the account's plan.",
+        )
+
+    @admin.action(
+        description="Disassociate or delete the selected users (hand over to a successor)",
+        permissions=["change"],
+    )
+    def offboard_users(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser]
+    ) -> HttpResponse | None:
+        leaving = list(self._present(queryset))
+        successors = self.get_queryset(request).filter(
+            deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE
+        )
+        form = UserDeleteForm(
+            request.POST if "post" in request.POST else None,
+            successors=successors,
+            leaving=leaving,
+        )
+        # The admin's autocomplete of users, through a relation that points at them.
+        successor = form.fields["transfer_to"]
+        successor.widget = AutocompleteSelect(Meeting._meta.get_field("host"), self.admin_site)
+        successor.widget.choices = successor.choices
+        if form.is_bound and form.is_valid():
+            options = form.options()
+            verb = "Deleted" if options["action"] == "delete" else "Disassociated"
+            self.zoom_each(
+                request,
+                leaving,
+                done=verb,
+                do=lambda client, user: user_offboard(
+                    tenant=user.tenant, client=client, actor=request.user, user=user, **options
+                ),
+            )
+            return None
+        return self.action_options(
+            request,
+            leaving,
+            form,
+            title="Disassociate or delete users",
+            action="offboard_users",
+            submit="Do it in Zoom",
+            intro="Zoom deletes what a user owns with the user unless it is handed over: "
+            "upcoming meetings and webinars, and cloud recordings, go to the successor "
+            "chosen here.",
+        )
+
+    @admin.action(description="Re-sync the selected users from Zoom", permissions=["view"])
+    def resync_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
+        self.zoom_each(
+            request,
+            queryset.select_related("tenant"),
+            done="Re-synced",
+            do=lambda client, user: user_refresh(tenant=user.tenant, client=client, user=user),
+        )

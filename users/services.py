@@ -3,11 +3,19 @@
 ``users_upsert`` takes user objects as Zoom returns them (``GET /users`` items, ``GET
 /users/{userId}``, a webhook's ``object``) and writes only what changed; ``users_mark_deleted``
 marks the users a complete ``GET /users`` walk (every status) did not list.
+
+The remote-first writes (``user_create``, ``user_update``, ``user_status_set``,
+``user_delete``, ``user_refresh``) ask Zoom first, through ``zoomadmin.tenants.audit`` so that
+each request is audited, and change the mirror only from what Zoom then shows: Zoom answers
+most writes with 204, so the user is fetched again (``GET /users/{userId}``, a Light request).
+A refusal raises the ``ZoomError`` and leaves the stored user as it was. None of them may run
+inside a transaction (a token refresh during the call must commit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +24,10 @@ from django.utils import timezone
 from users.mapping import PENDING_PREFIX, pending_key, user_key, zoom_user_to_fields
 from users.models import ZoomUser
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
+from zoomadmin.tenants.audit import zoom_write
 from zoomadmin.tenants.models import Tenant
+from zoomadmin.zoom.client import ZoomClient, encode_user_id
+from zoomadmin.zoom.errors import ZoomError, ZoomNotFound, ZoomUnavailable
 
 
 def users_upsert(
@@ -150,3 +161,232 @@ def users_webinars_refused_since(
             ).values_list("zoom_id", flat=True)
         )
     return found
+
+
+# --- remote-first writes ------------------------------------------------------------------
+
+CREATE_ACTIONS = ("create", "autoCreate", "custCreate", "ssoCreate")
+# What an administrator edits of a user (Users OpenAPI, PATCH /users/{userId}): Zoom's names.
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "display_name",
+    "type",
+    "dept",
+    "job_title",
+    "company",
+    "location",
+    "timezone",
+    "language",
+    "manager",
+    "pmi",
+    "use_pmi",
+    "host_key",
+)
+
+
+def user_ref(user: ZoomUser) -> str:
+    """What names ``user`` in a Zoom path: its id, or for a pending user (stored without one
+    until Zoom lists it with one) its email, which Zoom's user paths accept as well."""
+    if user.zoom_id.startswith(PENDING_PREFIX):
+        return user.email or user.zoom_id.removeprefix(PENDING_PREFIX)
+    return user.zoom_id
+
+
+def _as_listed(data: dict[str, Any]) -> dict[str, Any]:
+    """A user object keyed as the sync's listing keys it: Zoom lists pending users without an
+    id (so does the mirror, by email, until they accept), so a pending user's detail is
+    stored without its id, or the next sync would store the user twice."""
+    if data.get("status") == ZoomUser.Status.PENDING:
+        return {name: value for name, value in data.items() if name != "id"}
+    return data
+
+
+def _store(tenant: Tenant, data: dict[str, Any]) -> ZoomUser:
+    item = _as_listed(data)
+    users_upsert(tenant=tenant, items=[item], synced_at=timezone.now())
+    return ZoomUser.objects.get(tenant=tenant, zoom_id=user_key(item))
+
+
+def user_refresh(*, tenant: Tenant, client: ZoomClient, user: ZoomUser) -> ZoomUser | None:
+    """Fetch ``user`` from Zoom and store what Zoom holds; None (and marked deleted) when Zoom
+    says the user is gone."""
+    try:
+        data = client.get_user(user_ref(user))
+    except ZoomNotFound:
+        user_mark_deleted(tenant=tenant, zoom_id=user.zoom_id)
+        return None
+    return _store(tenant, data)
+
+
+class UserCreatedIncompletely(Exception):
+    """Zoom created the user (stored as ``user``) but refused the fields sent after it."""
+
+    def __init__(self, user: ZoomUser, error: Exception) -> None:
+        super().__init__(f"{user} was created, but Zoom refused the other fields: {error}")
+        self.user = user
+        self.error = error
+
+
+def _write_then_refresh(
+    tenant: Tenant, client: ZoomClient, user: ZoomUser, write: Callable[[], Any]
+) -> ZoomUser:
+    """Make ``write`` (Zoom answers it with no body), then store the user as Zoom holds it.
+
+    No answer (a timeout, a 5xx) does not mean Zoom did nothing: the user is read back where
+    Zoom answers that, so the mirror follows Zoom either way, and the error is raised."""
+    try:
+        write()
+    except ZoomUnavailable:
+        with suppress(ZoomError):
+            user_refresh(tenant=tenant, client=client, user=user)
+        raise
+    return user_refresh(tenant=tenant, client=client, user=user) or user
+
+
+def user_create(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    action: str,
+    user_info: dict[str, Any],
+    changes: dict[str, Any] | None = None,
+) -> ZoomUser:
+    """Create a user in Zoom (``POST /users``) and store it. ``create`` sends an invitation
+    and the user stays pending until accepted; the other actions make an active user.
+
+    ``changes`` are fields that Zoom's create does not take (``dept``, ``job_title``): they
+    are sent right after (``PATCH``). Zoom refusing them keeps the created user and raises
+    :class:`UserCreatedIncompletely`."""
+    if action not in CREATE_ACTIONS:
+        raise ValueError(f"unknown create action {action!r}")
+    body = {"action": action, "user_info": user_info}
+    email = user_info["email"]
+    created = zoom_write(
+        lambda: client.create_user(action=action, user_info=user_info),
+        tenant=tenant,
+        actor=actor,
+        kind="user",
+        zoom_id="",
+        label=email,
+        action=f"create ({action})",
+        method="POST",
+        path="/users",
+        body=body,
+    )
+    data = {**created, "status": "pending" if action == "create" else "active"}
+    try:
+        data = {**data, **client.get_user(str(created.get("id") or email))}
+    except ZoomNotFound:
+        pass  # not readable yet: what POST answered is what is known
+    user = _store(tenant, data)
+    if changes:
+        try:
+            user = user_update(
+                tenant=tenant, client=client, actor=actor, user=user, changes=changes
+            )
+        except ZoomError as error:
+            raise UserCreatedIncompletely(user, error) from error
+    return user
+
+
+def user_update(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, user: ZoomUser, changes: dict[str, Any]
+) -> ZoomUser:
+    """Send the fields of ``changes`` that differ from the stored user (``PATCH
+    /users/{userId}``), then store what Zoom shows. Nothing differs: no request."""
+    stored = user.zoom_data
+    body = {name: value for name, value in changes.items() if stored.get(name) != value}
+    if not body:
+        return user
+    ref = user_ref(user)
+    return _write_then_refresh(
+        tenant,
+        client,
+        user,
+        lambda: zoom_write(
+            lambda: client.update_user(ref, body),
+            tenant=tenant,
+            actor=actor,
+            kind="user",
+            zoom_id=user.zoom_id,
+            label=str(user),
+            action="change license type" if set(body) == {"type"} else "update",
+            method="PATCH",
+            path=f"/users/{encode_user_id(ref)}",
+            body=body,
+        ),
+    )
+
+
+def user_status_set(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, user: ZoomUser, action: str
+) -> ZoomUser:
+    """Activate or deactivate ``user`` (``PUT /users/{userId}/status``); a user already in
+    that state is not asked for."""
+    if action not in ("activate", "deactivate"):
+        raise ValueError(f"unknown status action {action!r}")
+    wanted = ZoomUser.Status.ACTIVE if action == "activate" else ZoomUser.Status.INACTIVE
+    if user.status == wanted:
+        return user
+    ref = user_ref(user)
+    return _write_then_refresh(
+        tenant,
+        client,
+        user,
+        lambda: zoom_write(
+            lambda: client.update_user_status(ref, action),
+            tenant=tenant,
+            actor=actor,
+            kind="user",
+            zoom_id=user.zoom_id,
+            label=str(user),
+            action=action,
+            method="PUT",
+            path=f"/users/{encode_user_id(ref)}/status",
+            body={"action": action},
+        ),
+    )
+
+
+def user_delete(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    user: ZoomUser,
+    action: str,
+    transfer_to: ZoomUser | None = None,
+    transfer_meeting: bool = False,
+    transfer_webinar: bool = False,
+    transfer_recording: bool = False,
+) -> None:
+    """Disassociate ``user`` from the account or delete it (``DELETE /users/{userId}``),
+    handing its upcoming meetings, webinars and cloud recordings to ``transfer_to`` as asked,
+    then mark it deleted. What it owned and did not hand over Zoom deletes with it; the
+    caller re-syncs the successor and marks the rest (``meetings``' orphan scope)."""
+    if action not in ("disassociate", "delete"):
+        raise ValueError(f"unknown delete action {action!r}")
+    ref = user_ref(user)
+    query: dict[str, Any] = {"action": action}
+    if transfer_to is not None:
+        query.update(
+            transfer_email=transfer_to.email,
+            transfer_meeting=transfer_meeting,
+            transfer_webinar=transfer_webinar,
+            transfer_recording=transfer_recording,
+        )
+    zoom_write(
+        lambda: client.delete_user(ref, **query),
+        tenant=tenant,
+        actor=actor,
+        kind="user",
+        zoom_id=user.zoom_id,
+        label=str(user),
+        action=action,
+        method="DELETE",
+        path=f"/users/{encode_user_id(ref)}",
+        query=query,
+    )
+    user_mark_deleted(tenant=tenant, zoom_id=user.zoom_id)

@@ -1,21 +1,39 @@
-"""The admin base of mirrored Zoom records: read-only, tenant-scoped, Zoom's JSON shown as is.
+"""The admin base of mirrored Zoom records: tenant-scoped, Zoom's JSON shown as is.
 
-Records change only through Zoom (writes go to Zoom first, then the mirror follows), so these
-pages view; the actions that ask Zoom for changes are added per kind.
+Records change only through Zoom: writes go to Zoom first, then the mirror follows. So the
+stock add, change and delete of rows are off (``ReadOnlyMixin``); a kind that Zoom lets an
+administrator change declares its own write forms and actions with :class:`ZoomWriteAdmin`,
+whose add and change pages send the form to Zoom (through the kind's service) and show
+Zoom's refusal on the form, and whose actions report per record what Zoom did.
+
+No page here runs a Zoom call inside a transaction: the stock change form wraps its work in
+one, which would roll back a refresh token Zoom rotated during the call.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from zoomadmin.records.models import ZoomRecord
+from zoomadmin.tenants.models import Tenant, ZoomWrite
 from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
+from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
+from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.errors import ZoomError, ZoomUnavailable
 
 RECORD_FIELDS = ("tenant", "synced_at", "deleted_at", "created", "updated")
 
@@ -72,3 +90,212 @@ class ZoomRecordAdmin(ReadOnlyMixin, TenantScopedAdmin):
 class ZoomRecordInline(ReadOnlyMixin, TenantScopedTabularInline):
     extra = 0
     show_change_link = True
+
+
+MAY_HAVE_APPLIED = (
+    "Zoom may have made the change although it did not answer: what is shown is what Zoom "
+    "holds when asked again (re-sync the record if Zoom did not answer that either)."
+)
+
+
+def zoom_error_into_form(form: forms.Form, error: ZoomError) -> None:
+    """Show Zoom's refusal on ``form``: its message on top, each of Zoom's field errors
+    (``{"field": "user_info.email", "message": …}``) on the form field of that name."""
+    form.add_error(None, str(error))
+    for item in error.errors:
+        name = str(item.get("field") or "").rsplit(".", 1)[-1]
+        if name in form.fields:
+            form.add_error(name, str(item.get("message") or "Zoom refused this value."))
+
+
+class ZoomClients:
+    """One client per tenant for the records of one request (the token is read once)."""
+
+    def __init__(self) -> None:
+        self._clients: dict[int, ZoomClient] = {}
+
+    def __call__(self, tenant: Tenant) -> ZoomClient:
+        if tenant.pk not in self._clients:
+            self._clients[tenant.pk] = client_for_tenant(tenant, interactive=True)
+        return self._clients[tenant.pk]
+
+
+class ZoomWriteAdmin(ZoomRecordAdmin):
+    """A kind an administrator changes in Zoom from the admin.
+
+    ``add_form`` and ``change_form`` are plain forms named as Zoom's API; ``zoom_add`` and
+    ``zoom_change`` send a valid one to Zoom through the kind's service and return the stored
+    record (a ``ZoomError`` they raise is shown on the form, nothing stored). Without the
+    change permission the change page shows the record read-only, as before.
+    """
+
+    add_form: type[forms.Form] | None = None
+    change_form: type[forms.Form] | None = None
+    #: The kind that the audit of writes (``ZoomWrite.kind``) names this model's records.
+    audit_kind = ""
+    write_template = "admin/records/write_form.html"
+    options_template = "admin/records/action_options.html"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.add_form is not None and TenantScopedAdmin.has_add_permission(self, request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.change_form is None:
+            return False
+        if obj is not None and obj.deleted_at is not None:
+            return False  # gone from Zoom: nothing to change there
+        return TenantScopedAdmin.has_change_permission(self, request, obj)
+
+    # --- the pages -------------------------------------------------------------------------
+
+    def add_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def change_form_initial(self, obj: ZoomRecord) -> dict[str, Any]:
+        return {}
+
+    def zoom_add(self, request: HttpRequest, form: forms.Form) -> ZoomRecord:
+        raise NotImplementedError
+
+    def zoom_change(self, request: HttpRequest, form: forms.Form, obj: ZoomRecord) -> ZoomRecord:
+        raise NotImplementedError
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.add_form(request.POST or None, **self.add_form_kwargs(request))
+        if request.method == "POST" and form.is_valid():
+            obj = self._send(form, lambda: self.zoom_add(request, form))
+            if obj is not None:
+                self.log_addition(request, obj, [{"added": {}}])
+                messages.success(request, f"Zoom created “{obj}”.")
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._render_write(request, form, None, f"Add {self.opts.verbose_name}")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, obj):
+            return super().change_view(request, object_id, form_url, extra_context)
+        initial = self.change_form_initial(obj)
+        form = self.change_form(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            if not form.has_changed():
+                messages.info(request, "Nothing changed; Zoom was not asked.")
+                return HttpResponseRedirect(self._change_url(obj))
+            stored = self._send(form, lambda: self.zoom_change(request, form, obj))
+            if stored is not None:
+                self.log_change(request, stored, [{"changed": {"fields": form.changed_data}}])
+                messages.success(request, f"Zoom changed “{stored}”.")
+                return HttpResponseRedirect(self._change_url(stored))
+        return self._render_write(request, form, obj, f"Change {self.opts.verbose_name}")
+
+    def _send(self, form: forms.Form, call: Callable[[], ZoomRecord]) -> ZoomRecord | None:
+        try:
+            return call()
+        except ZoomError as error:
+            zoom_error_into_form(form, error)
+            if isinstance(error, ZoomUnavailable):
+                form.add_error(None, MAY_HAVE_APPLIED)
+        except TenantNotConnected as error:
+            form.add_error(None, str(error))
+        return None
+
+    def _render_write(
+        self, request: HttpRequest, form: forms.Form, obj: ZoomRecord | None, title: str
+    ) -> HttpResponse:
+        details = []
+        if obj is not None:
+            for name in self.get_fields(request, obj):
+                if name == "zoom_json":
+                    continue
+                field = self.opts.get_field(name)
+                value = getattr(obj, f"get_{name}_display", lambda n=name: getattr(obj, n))()
+                details.append((field.verbose_name, value))
+        writes, writes_url = [], ""
+        if obj is not None:
+            writes = ZoomWrite.objects.filter(
+                tenant_id=obj.tenant_id, kind=self.audit_kind, zoom_id=obj.zoom_id
+            ).select_related("user")[:10]
+            query = urlencode({"kind": self.audit_kind, "zoom_id": obj.zoom_id})
+            writes_url = f"{reverse('admin:tenants_zoomwrite_changelist')}?{query}"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "original": obj,
+            "details": details,
+            "writes": writes,
+            "writes_url": writes_url,
+            "zoom_json": self.zoom_json(obj) if obj is not None else "",
+            "has_view_permission": True,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, self.write_template, context)
+
+    def _change_url(self, obj: ZoomRecord) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def zoom_each(
+        self,
+        request: HttpRequest,
+        records: Iterable[ZoomRecord],
+        *,
+        done: str,
+        do: Callable[[ZoomClient, ZoomRecord], Any],
+    ) -> None:
+        """Run ``do(client, record)`` for every record, each on its own: one refused record
+        does not stop the others. Reports how many Zoom accepted (``done``: "Deactivated")
+        and, per refused record, Zoom's reason."""
+        clients = ZoomClients()
+        succeeded, failed = 0, []
+        for record in records:
+            try:
+                do(clients(record.tenant), record)
+            except (ZoomError, TenantNotConnected) as error:
+                failed.append((record, error))
+            else:
+                succeeded += 1
+        name = self.opts.verbose_name if succeeded == 1 else self.opts.verbose_name_plural
+        if succeeded or not failed:
+            messages.success(request, f"{done} {succeeded} {name}.")
+        for record, error in failed:
+            hint = f" {MAY_HAVE_APPLIED}" if isinstance(error, ZoomUnavailable) else ""
+            messages.error(request, f"{record}: {error}{hint}")
+
+    def action_options(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        form: forms.Form,
+        *,
+        title: str,
+        action: str,
+        submit: str,
+        intro: str = "",
+    ) -> HttpResponse:
+        """The intermediate page of an action with options: its form posts back to the
+        changelist with ``action``, ``_selected_action`` and ``post=yes`` (SPEC §10)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "records": list(queryset),
+            "action": action,
+            "submit": submit,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, self.options_template, context)

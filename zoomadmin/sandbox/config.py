@@ -23,7 +23,9 @@ from typing import Any
 
 # What a scripted or random fault does to one request.
 SERVER_ERRORS = ("500", "502", "503", "504")
-FAULT_ACTIONS = (*SERVER_ERRORS, "429", "drop", "stall")
+# "refuse" answers with a Zoom error of the fault's choosing (status, code, message, field
+# errors), for a refusal that the sandbox's own rules would not give (a plan's restriction).
+FAULT_ACTIONS = (*SERVER_ERRORS, "429", "drop", "stall", "refuse")
 
 
 @dataclass(slots=True)
@@ -41,6 +43,11 @@ class ScriptedFault:
     method: str = ""
     stall_seconds: float = 5.0
     retry_after: int = 1
+    # What a "refuse" answers: Zoom's error body {"code", "message", "errors"} with `status`.
+    status: int = 400
+    code: int = 300
+    message: str = "Validation Failed."
+    errors: tuple[dict[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self.action = str(self.action)
@@ -61,6 +68,7 @@ class Fault:
     action: str
     stall_seconds: float = 0.0
     retry_after: int = 1
+    refusal: dict[str, Any] | None = None
 
 
 # Zoom's per-second limits per account, by plan and category (developers.zoom.us/docs/api/
@@ -171,7 +179,13 @@ class SandboxConfig:
                     scripted.count -= 1
                     if scripted.count == 0:
                         self._scripted.remove(scripted)
-                    return Fault(scripted.action, scripted.stall_seconds, scripted.retry_after)
+                    refusal = None
+                    if scripted.action == "refuse":
+                        refusal = {"status": scripted.status, "code": scripted.code}
+                        refusal.update(message=scripted.message, errors=list(scripted.errors))
+                    return Fault(
+                        scripted.action, scripted.stall_seconds, scripted.retry_after, refusal
+                    )
             if not path.startswith("/v2/"):
                 return None
             # One draw per request keeps the fault sequence a function of the seed and the

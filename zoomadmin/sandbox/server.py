@@ -139,6 +139,12 @@ class SandboxServer:
                     "Retry-After": str(fault.retry_after),
                 },
             )
+        if fault.action == "refuse" and fault.refusal is not None:
+            refusal = dict(fault.refusal)
+            status = refusal.pop("status")
+            if not refusal["errors"]:
+                del refusal["errors"]
+            return Response.json(status, refusal)
         status = int(fault.action)
         return Response.json(status, {"code": status, "message": SERVER_ERROR_MESSAGES[status]})
 

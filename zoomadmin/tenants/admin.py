@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership
+from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
 from zoomadmin.tenants.scoping import (
     SuperuserOnlyMixin,
     TenantScopedAdmin,
@@ -280,6 +280,54 @@ class TenantMembershipAdmin(TenantScopedAdmin):
     list_filter = ["tenant"]
     search_fields = ["user__username", "user__email", "tenant__name", "tenant__account_id"]
     autocomplete_fields = ["tenant", "user"]
+
+
+@admin.register(ZoomWrite)
+class WriteAuditAdmin(TenantScopedAdmin):
+    """The audit of every write this app asked Zoom for: read-only, filterable."""
+
+    list_display = [
+        "created",
+        "tenant",
+        "user",
+        "kind",
+        "object_repr",
+        "action",
+        "outcome",
+        "code",
+        "message",
+    ]
+    list_filter = ["outcome", "kind", "action", "tenant"]
+    search_fields = ["object_repr", "=zoom_id", "message", "user__username"]
+    date_hierarchy = "created"
+    list_select_related = ["tenant", "user"]
+    show_full_result_count = False
+    readonly_fields = [
+        "created",
+        "tenant",
+        "user",
+        "kind",
+        "zoom_id",
+        "object_repr",
+        "action",
+        "method",
+        "path",
+        "asked",
+        "outcome",
+        "status",
+        "code",
+        "message",
+        "answer",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 def reconnect_url(tenant: Tenant) -> str:

@@ -150,3 +150,50 @@ class TenantAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.tenant}"
+
+
+class ZoomWrite(models.Model):
+    """One change this app asked Zoom for: who asked, for which tenant and object, what was
+    asked (secrets masked) and what Zoom answered. Written whatever the outcome, outside any
+    transaction that could roll it back, so a refused or failed write leaves its trace too."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        REFUSED = "refused", "Refused by Zoom"
+        FAILED = "failed", "Failed (no answer from Zoom)"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="zoom_writes")
+    # Empty when nobody signed in asked (a job whose user was deleted since).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The Zoom object: its kind ("user", "meeting", …), Zoom's id, and how it read then.
+    kind = models.CharField(max_length=32)
+    zoom_id = models.CharField("Zoom ID", max_length=200, blank=True)
+    object_repr = models.CharField("object", max_length=300, blank=True)
+    action = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    # Query parameters and JSON body as sent, with secret values masked.
+    asked = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    code = models.IntegerField("Zoom code", null=True, blank=True)
+    message = models.TextField(blank=True)
+    answer = models.JSONField("Zoom's answer", default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "write to Zoom"
+        verbose_name_plural = "writes to Zoom"
+        indexes = [
+            models.Index(fields=["tenant", "kind", "zoom_id"], name="tenants_write_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr or self.zoom_id}: {self.get_outcome_display()}"

@@ -50,6 +50,7 @@ from zoomadmin.tenants.models import (
     Tenant,
     TenantAuditEntry,
     TenantMembership,
+    ZoomWrite,
 )
 from zoomadmin.zoom.auth import request_account_credentials, revoke_token
 from zoomadmin.zoom.errors import ZoomError
@@ -196,7 +197,8 @@ def tenant_disconnect(
 
 
 def synced_data_models() -> list[type[models.Model]]:
-    """Every model holding synced Zoom data: a ``tenant`` foreign key and a ``zoom_id`` field.
+    """Every model holding synced Zoom data: a ``tenant`` foreign key, a ``zoom_id`` and a
+    ``synced_at`` field.
 
     Ordered so that a model comes before the models it refers to (registrants before meetings,
     meetings before users), whatever their ``on_delete``.
@@ -206,6 +208,7 @@ def synced_data_models() -> list[type[models.Model]]:
         try:
             tenant_field = model._meta.get_field("tenant")
             model._meta.get_field("zoom_id")
+            model._meta.get_field("synced_at")
         except FieldDoesNotExist:
             continue
         if tenant_field.many_to_one and issubclass(tenant_field.related_model, Tenant):
@@ -216,7 +219,10 @@ def synced_data_models() -> list[type[models.Model]]:
 def tenant_delete_synced_data(*, tenant: Tenant) -> dict[str, int]:
     """Delete the tenant's synced Zoom data; the number of rows deleted per model label."""
     deleted: dict[str, int] = {}
-    for model in synced_data_models():
+    # The audit of writes quotes Zoom's data too (names, e-mail addresses, Zoom's answers):
+    # it goes with the rest. The tenant's own audit entries (who connected, who disconnected)
+    # stay.
+    for model in [*synced_data_models(), ZoomWrite]:
         _, per_model = model._default_manager.filter(tenant=tenant).delete()
         for label, count in per_model.items():
             if count:

@@ -245,7 +245,14 @@ def token_provider_for(
     return OAuthTokenProvider(tenant, session=session)
 
 
-def client_for_tenant(tenant: Tenant, *, session: requests.Session | None = None) -> ZoomClient:
+# A person waits for an admin page: fewer retries, and no Retry-After slept on for minutes (a
+# refusal tells them to try again instead). Background work keeps the client's patience.
+INTERACTIVE = {"max_retries": 2, "max_retry_after": 10.0}
+
+
+def client_for_tenant(
+    tenant: Tenant, *, session: requests.Session | None = None, interactive: bool = False
+) -> ZoomClient:
     """A client speaking for ``tenant``; raises TenantNotConnected unless it is connected.
 
     Refusing here is what stops a tenant's background work once Zoom refused its authorization
@@ -263,6 +270,7 @@ def client_for_tenant(tenant: Tenant, *, session: requests.Session | None = None
         rates=plan_rates(tenant.plan, settings.ZOOM_RATE_SHARE),
         timeout=settings.ZOOM_HTTP_TIMEOUT_SECONDS,
         session=session,
+        **(INTERACTIVE if interactive else {}),
     )
 
 

@@ -1,0 +1,99 @@
+"""Writes to Zoom, each one audited.
+
+Every change this app asks Zoom for (a user created, a meeting deleted, a registrant approved)
+goes through :func:`zoom_write`, which makes the one request and then records a ``ZoomWrite``
+whatever happened: who asked, the tenant, the object, the action, the query and body as sent
+with secret values masked (passcodes, passwords, host keys), and Zoom's answer or error.
+
+The record is written in a transaction of its own (``durable``): a write to Zoom is never made
+inside a caller's transaction, whose rollback would lose both the audit and, worse, a refresh
+token Zoom rotated during the call (``zoomadmin.tenants.tokens``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+from zoomadmin.tenants.models import Tenant, ZoomWrite
+from zoomadmin.zoom.errors import ZoomError, ZoomRateLimited
+
+_T = TypeVar("_T")
+
+# Parts of a key that mark its value secret (Zoom's "password" is a meeting's passcode or an
+# autoCreate user's password; "host_key" claims host controls).
+SECRET_PARTS = ("password", "passcode", "host_key", "secret", "token")
+MASK = "********"
+
+
+def masked(value: Any) -> Any:
+    """``value`` with the value of every secret-named key replaced by a mask, at any depth."""
+    if isinstance(value, Mapping):
+        return {
+            key: MASK if _is_secret(str(key)) and item not in (None, "") else masked(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [masked(item) for item in value]
+    return value
+
+
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(part in lowered for part in SECRET_PARTS)
+
+
+def zoom_write(
+    call: Callable[[], _T],
+    *,
+    tenant: Tenant,
+    actor: Any,
+    kind: str,
+    zoom_id: str,
+    label: str,
+    action: str,
+    method: str,
+    path: str,
+    query: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> _T:
+    """Make the Zoom request ``call`` (the one described by ``method``, ``path``, ``query`` and
+    ``body``), record it, and return its answer; a ``ZoomError`` is recorded and raised."""
+    asked = {name: masked(dict(part)) for name, part in (("query", query), ("body", body)) if part}
+    entry = ZoomWrite(
+        tenant=tenant,
+        user=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        zoom_id=str(zoom_id),
+        object_repr=label[:300],
+        action=action,
+        method=method,
+        path=path[:500],
+        asked=asked,
+    )
+    try:
+        answer = call()
+    except ZoomError as error:
+        refused = (
+            error.status is not None
+            and 400 <= error.status < 500
+            and not isinstance(error, ZoomRateLimited)
+        )
+        entry.outcome = ZoomWrite.Outcome.REFUSED if refused else ZoomWrite.Outcome.FAILED
+        entry.status = error.status
+        entry.code = error.code
+        entry.message = str(error)
+        entry.answer = {"errors": masked(error.errors)} if error.errors else {}
+        _save(entry)
+        raise
+    entry.outcome = ZoomWrite.Outcome.SUCCEEDED
+    entry.answer = masked(answer) if isinstance(answer, Mapping) else {}
+    _save(entry)
+    return answer
+
+
+def _save(entry: ZoomWrite) -> None:
+    with transaction.atomic(durable=True):
+        entry.save()
