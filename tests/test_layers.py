@@ -26,6 +26,8 @@ RANKS = {
     "zoomadmin.zoom": 0,
     "zoomadmin.tenants": 1,
     "zoomadmin.records": 2,
+    # Bulk jobs know no record kind: users and meetings declare their operations to them.
+    "zoomadmin.jobs": 2,
     "users": 3,
     "meetings": 4,
     "zoomadmin.sync": 5,

@@ -13,16 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from meetings.models import Meeting
-from meetings.services import user_offboard
 from users.forms import LicenseTypeForm, UserChangeForm, UserCreateForm, UserDeleteForm
 from users.models import ZoomUser
-from users.services import (
-    UserCreatedIncompletely,
-    user_create,
-    user_refresh,
-    user_status_set,
-    user_update,
-)
+from users.services import UserCreatedIncompletely, user_create, user_update
 from zoomadmin.records.admin import InZoomFilter, ZoomWriteAdmin
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.scoping import tenants_for
@@ -112,24 +105,16 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         return queryset.filter(deleted_at__isnull=True).select_related("tenant")
 
     @admin.action(description="Activate the selected users in Zoom", permissions=["change"])
-    def activate_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
-        self._set_status(request, queryset, "activate", "Activated")
+    def activate_users(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser]
+    ) -> HttpResponse | None:
+        return self.zoom_bulk(request, self._present(queryset), "users.activate")
 
     @admin.action(description="Deactivate the selected users in Zoom", permissions=["change"])
-    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
-        self._set_status(request, queryset, "deactivate", "Deactivated")
-
-    def _set_status(
-        self, request: HttpRequest, queryset: QuerySet[ZoomUser], action: str, done: str
-    ) -> None:
-        self.zoom_each(
-            request,
-            self._present(queryset),
-            done=done,
-            do=lambda client, user: user_status_set(
-                tenant=user.tenant, client=client, actor=request.user, user=user, action=action
-            ),
-        )
+    def deactivate_users(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser]
+    ) -> HttpResponse | None:
+        return self.zoom_bulk(request, self._present(queryset), "users.deactivate")
 
     @admin.action(description="Change license type of the selected users", permissions=["change"])
     def change_license_type(
@@ -137,20 +122,8 @@ class ZoomUserAdmin(ZoomWriteAdmin):
     ) -> HttpResponse | None:
         form = LicenseTypeForm(request.POST if "post" in request.POST else None)
         if form.is_bound and form.is_valid():
-            new_type = form.cleaned_data["type"]
-            self.zoom_each(
-                request,
-                self._present(queryset),
-                done="Changed the license type of",
-                do=lambda client, user: user_update(
-                    tenant=user.tenant,
-                    client=client,
-                    actor=request.user,
-                    user=user,
-                    changes={"type": new_type},
-                ),
-            )
-            return None
+            params = {"type": form.cleaned_data["type"]}
+            return self.zoom_bulk(request, self._present(queryset), "users.change_type", params)
         return self.action_options(
             request,
             self._present(queryset),
@@ -183,17 +156,7 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         successor.widget = AutocompleteSelect(Meeting._meta.get_field("host"), self.admin_site)
         successor.widget.choices = successor.choices
         if form.is_bound and form.is_valid():
-            options = form.options()
-            verb = "Deleted" if options["action"] == "delete" else "Disassociated"
-            self.zoom_each(
-                request,
-                leaving,
-                done=verb,
-                do=lambda client, user: user_offboard(
-                    tenant=user.tenant, client=client, actor=request.user, user=user, **options
-                ),
-            )
-            return None
+            return self.zoom_bulk(request, leaving, "users.offboard", form.options())
         return self.action_options(
             request,
             leaving,
@@ -207,10 +170,7 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         )
 
     @admin.action(description="Re-sync the selected users from Zoom", permissions=["view"])
-    def resync_users(self, request: HttpRequest, queryset: QuerySet[ZoomUser]) -> None:
-        self.zoom_each(
-            request,
-            queryset.select_related("tenant"),
-            done="Re-synced",
-            do=lambda client, user: user_refresh(tenant=user.tenant, client=client, user=user),
-        )
+    def resync_users(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser]
+    ) -> HttpResponse | None:
+        return self.zoom_bulk(request, queryset.select_related("tenant"), "users.resync")

@@ -241,9 +241,11 @@ class UserDeleteForm(forms.Form):
         return data
 
     def options(self) -> dict[str, Any]:
-        """``user_delete``'s keyword arguments."""
+        """The parameters of the "users.offboard" operation (plain values: a job keeps them)."""
         data = self.cleaned_data
-        options = {"action": data["mode"], "transfer_to": data.get("transfer_to")}
-        if options["transfer_to"] is not None:
+        target = data.get("transfer_to")
+        options: dict[str, Any] = {"mode": data["mode"], "transfer_to": None}
+        if target is not None:
+            options["transfer_to"] = target.pk
             options.update({name: bool(data.get(name)) for name in TRANSFER_FLAGS})
         return options

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     # admin replaces theirs, and it holds our subclass of allauth's Zoom provider (id "zoom").
     "zoomadmin",
     "zoomadmin.tenants",
+    "zoomadmin.jobs",
     "zoomadmin.sync",
     "users",
     "meetings",

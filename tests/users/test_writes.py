@@ -422,7 +422,7 @@ def test_offboarding_hands_meetings_to_the_successor_and_nothing_is_lost(
         transfer_meeting="on",
     )
     assert response.status_code == 302, response.context["form"].errors
-    assert "Deleted 1 Zoom user." in texts(response)
+    assert "Disassociated or deleted 1 Zoom user." in texts(response)
     assert state.find_user(leaving.email) is None
     in_zoom = {m["id"] for m in state.meetings_of(successor_id)}
     assert moved and moved <= in_zoom

@@ -28,6 +28,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from zoomadmin.jobs.models import BulkJobItem
+from zoomadmin.jobs.operations import get_operation
+from zoomadmin.jobs.runner import job_run, jobs_create
+from zoomadmin.jobs.tasks import enqueue_job
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.tenants.models import Tenant, ZoomWrite
 from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
@@ -35,6 +39,8 @@ from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
 from zoomadmin.zoom.errors import ZoomError, ZoomUnavailable
 
+# Up to this many records, an action is done while the page waits; more become a bulk job.
+INLINE_MAX = 10
 RECORD_FIELDS = ("tenant", "synced_at", "deleted_at", "created", "updated")
 
 
@@ -246,32 +252,57 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def zoom_each(
+    def zoom_bulk(
         self,
         request: HttpRequest,
         records: Iterable[ZoomRecord],
-        *,
-        done: str,
-        do: Callable[[ZoomClient, ZoomRecord], Any],
-    ) -> None:
-        """Run ``do(client, record)`` for every record, each on its own: one refused record
-        does not stop the others. Reports how many Zoom accepted (``done``: "Deactivated")
-        and, per refused record, Zoom's reason."""
-        clients = ZoomClients()
-        succeeded, failed = 0, []
-        for record in records:
-            try:
-                do(clients(record.tenant), record)
-            except (ZoomError, TenantNotConnected) as error:
-                failed.append((record, error))
-            else:
-                succeeded += 1
+        operation: str,
+        params: dict[str, Any] | None = None,
+    ) -> HttpResponse | None:
+        """Run the bulk-job ``operation`` (``zoomadmin.jobs.operations``) on every record.
+
+        A handful (``INLINE_MAX``) are done now, each on its own, and reported in messages:
+        how many Zoom accepted and, per refused record, Zoom's reason. More become a job per
+        tenant on the worker cluster, and the browser goes to the job's page."""
+        chosen = list(records)
+        op = get_operation(operation)
+        name = self.opts.verbose_name if len(chosen) == 1 else self.opts.verbose_name_plural
+        jobs = jobs_create(
+            actor=request.user,
+            operation=operation,
+            records=chosen,
+            params=params,
+            title=f"{op.verb} {len(chosen)} {name}",
+        )
+        if len(chosen) > INLINE_MAX:
+            for job in jobs:
+                enqueue_job(job.pk)
+            messages.info(request, f"{op.verb} {len(chosen)} {name}: running in the background.")
+            if len(jobs) == 1:
+                return HttpResponseRedirect(reverse("admin:jobs_bulkjob_change", args=[jobs[0].pk]))
+            return HttpResponseRedirect(reverse("admin:jobs_bulkjob_changelist"))
+        for job in jobs:
+            # Not connected: the job fails with the reason, which is shown below.
+            ended = job_run(job_id=job.pk, client=self._client_or_none(job.tenant), concurrency=1)
+            if ended is not None and ended.status != ended.Status.DONE and ended.message:
+                messages.error(request, f"{ended.tenant}: {ended.message}")
+        items = BulkJobItem.objects.filter(job__in=jobs)
+        succeeded = items.filter(status=BulkJobItem.Status.SUCCEEDED).count()
+        failed = items.filter(
+            status__in=(BulkJobItem.Status.FAILED, BulkJobItem.Status.INTERRUPTED)
+        )
         name = self.opts.verbose_name if succeeded == 1 else self.opts.verbose_name_plural
         if succeeded or not failed:
-            messages.success(request, f"{done} {succeeded} {name}.")
-        for record, error in failed:
-            hint = f" {MAY_HAVE_APPLIED}" if isinstance(error, ZoomUnavailable) else ""
-            messages.error(request, f"{record}: {error}{hint}")
+            messages.success(request, f"{op.done} {succeeded} {name}.")
+        for item in failed:
+            messages.error(request, f"{item.object_repr}: {item.message}")
+        return None
+
+    def _client_or_none(self, tenant: Tenant) -> ZoomClient | None:
+        try:
+            return client_for_tenant(tenant, interactive=True)
+        except TenantNotConnected:
+            return None
 
     def action_options(
         self,

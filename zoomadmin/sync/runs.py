@@ -18,7 +18,6 @@ older than ``ZOOM_SYNC_STALE_SECONDS`` belongs to a worker that died; the next c
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,7 @@ from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import walk_plan
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.tokens import client_for_tenant
-from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.client import ZoomClient, concurrency_for
 from zoomadmin.zoom.errors import (
     ZoomBadRequest,
     ZoomDailyLimit,
@@ -244,19 +243,6 @@ def _account_listing_failed_since(tenant: Tenant, since: datetime) -> bool:
         for errors in runs
         for error in errors
     )
-
-
-# A Zoom request takes about this long; the in-flight requests that keep a budget busy are its
-# rate times this (Little's law), within bounds that suit a worker process.
-TYPICAL_LATENCY_SECONDS = 0.25
-MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 32
-
-
-def concurrency_for(client: ZoomClient) -> int:
-    """How many requests to keep in flight so that the client's budget is used, not passed."""
-    rate = sum(client.rates.values()) or client.rate_per_second or 0
-    wanted = math.ceil(rate * TYPICAL_LATENCY_SECONDS) if rate else MAX_CONCURRENCY
-    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, wanted))
 
 
 def _finish_walk(run: SyncRun, result: WalkResult) -> None:

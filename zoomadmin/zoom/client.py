@@ -794,6 +794,19 @@ class ZoomClient:
 # --- helpers -------------------------------------------------------------------------------
 
 
+# A Zoom request takes about this long; the in-flight requests that keep a budget busy are its
+# rate times this (Little's law), within bounds that suit a worker process.
+TYPICAL_LATENCY_SECONDS = 0.25
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 32
+
+
+def concurrency_for(client: ZoomClient) -> int:
+    """How many requests to keep in flight so that the client's budget is used, not passed."""
+    rate = sum(client.rates.values()) or client.rate_per_second or 0
+    wanted = math.ceil(rate * TYPICAL_LATENCY_SECONDS) if rate else MAX_CONCURRENCY
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, wanted))
+
+
 def _build_session(pool_size: int, base_url: str) -> requests.Session:
     session = requests.Session()
     # requests re-reads the proxy and CA-bundle variables of os.environ on every request (half

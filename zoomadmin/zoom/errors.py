@@ -147,3 +147,22 @@ class ZoomReauthorizationRequired(ZoomError):
 
     def headline(self) -> str:
         return "Zoom refused the token request"
+
+
+def is_per_user_cap(error: ZoomError) -> bool:
+    """Zoom's cap of 100 meeting or webinar creates and updates per host per UTC day (FACTS.md
+    §5, observed body: "You have exceeded the daily rate limit (100) of Meeting Create/Update
+    API requests permitted for this particular user. …"): one host's limit, not the account's."""
+    return isinstance(error, ZoomDailyLimit) and "particular user" in error.message.lower()
+
+
+def in_words(error: ZoomError) -> str:
+    """``error`` as an administrator reads it, Zoom's per-host cap said plainly."""
+    if is_per_user_cap(error):
+        return (
+            "Zoom's limit of 100 meeting and webinar creates and updates per host per day is "
+            f"used up for this host; Zoom accepts more after 00:00 UTC. [{error}]"
+        )
+    if isinstance(error, ZoomUnavailable):
+        return f"{error}. Zoom may have done it although it did not answer: re-sync to see."
+    return str(error)

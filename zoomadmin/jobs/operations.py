@@ -1,0 +1,82 @@
+"""The writes a bulk job can make, declared by the apps that own the records.
+
+Each app lists its operations in ``<app>/operations.py`` (imported by its ``AppConfig.ready``)
+with the :func:`operation` decorator. A job stores only the operation's name and plain
+parameters, so a worker process finds the same function by name; a name that no app
+declared is refused.
+
+An operation does one record::
+
+    @operation("users.deactivate", model=ZoomUser)
+    def deactivate(*, tenant, client, actor, record, **params) -> str | None: ...
+
+or, with ``batch_size``, up to that many records of one ``batch_key`` (one meeting's
+registrants, in one ``PUT …/registrants/status``)::
+
+    @operation("registrants.approve", model=MeetingRegistrant, batch_size=30,
+               batch_key=lambda registrant: registrant.meeting_id)
+    def approve(*, tenant, client, actor, records, **params) -> Mapping[int, str | None]: ...
+
+It returns a note for the record (or ``None``), by record pk for a batch; a ``ZoomError`` it
+raises is the record's (or the whole batch's) failure in Zoom's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    model: type[models.Model]
+    run: Callable[..., Any]
+    #: What an administrator reads: "Deactivate", "Approve".
+    verb: str
+    #: Past tense, for the outcome: "Deactivated".
+    done: str
+    batch_size: int = 1
+    batch_key: Callable[[Any], Any] | None = None
+    select_related: tuple[str, ...] = ()
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(
+    name: str,
+    *,
+    model: type[models.Model],
+    verb: str,
+    done: str,
+    batch_size: int = 1,
+    batch_key: Callable[[Any], Any] | None = None,
+    select_related: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(run: Callable[..., Any]) -> Callable[..., Any]:
+        if name in OPERATIONS and OPERATIONS[name].run is not run:
+            raise ValueError(f"operation {name!r} is declared twice")
+        OPERATIONS[name] = Operation(
+            name=name,
+            model=model,
+            run=run,
+            verb=verb,
+            done=done,
+            batch_size=batch_size,
+            batch_key=batch_key,
+            select_related=select_related,
+        )
+        return run
+
+    return register
+
+
+def get_operation(name: str) -> Operation:
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise LookupError(f"no operation {name!r} is declared") from None
