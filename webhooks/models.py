@@ -1,1 +1,52 @@
-from django.db import models  # noqa: F401
+"""Zoom's event notifications as they arrived: stored first, processed afterwards.
+
+Every verified delivery is one ``WebhookEvent`` (the envelope ``{"event", "event_ts",
+"payload": {"account_id", "object", …}}``, FACTS.md §3.5), keyed against duplicates by
+``dedupe_key`` (event, ``event_ts``, object id: Zoom gives no delivery id it promises unique, and
+retries a delivery that got no 200 up to three times). Unverified requests leave no row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from zoomadmin.tenants.models import Tenant
+
+
+class WebhookEvent(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (not an event this app acts on)"
+        UNROUTED = "unrouted", "Unrouted (no tenant has this account)"
+        FAILED = "failed", "Failed"
+
+    # None until routed, and for an account that is no tenant (superusers see those).
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="webhook_events"
+    )
+    account_id = models.CharField("Zoom account ID", max_length=64, blank=True, db_index=True)
+    event = models.CharField(max_length=100, db_index=True)
+    # When the event happened in Zoom (milliseconds since the epoch, Zoom's event_ts).
+    event_ts = models.BigIntegerField(null=True, blank=True)
+    request_id = models.CharField("Zoom request ID", max_length=200, blank=True)
+    dedupe_key = models.CharField(max_length=300, unique=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    deliveries = models.PositiveIntegerField(
+        default=1, help_text="How often Zoom delivered it (duplicates are stored once)."
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "webhook event"
+        indexes = [models.Index(fields=["tenant", "event"], name="webhooks_tenant_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.account_id or 'no account'})"

@@ -151,6 +151,12 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
 ZOOM_WEBHOOK_SECRET_TOKEN = os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", "")
+# Several Zoom apps, or the old and the new token while rotating: comma-separated, all accepted.
+ZOOM_WEBHOOK_SECRET_TOKENS = [
+    token.strip() for token in ZOOM_WEBHOOK_SECRET_TOKEN.split(",") if token.strip()
+]
+# Zoom's event notifications are small; anything larger is refused before it is read.
+ZOOM_WEBHOOK_MAX_BYTES = int(os.environ.get("ZOOM_WEBHOOK_MAX_BYTES", str(512 * 1024)))
 ZOOM_API_BASE_URL = os.environ.get("ZOOM_API_BASE_URL", "https://api.zoom.us/v2").rstrip("/")
 ZOOM_OAUTH_BASE_URL = os.environ.get("ZOOM_OAUTH_BASE_URL", "https://zoom.us").rstrip("/")
 ZOOM_SYNC_INTERVAL_MINUTES = int(os.environ.get("ZOOM_SYNC_INTERVAL_MINUTES", "60"))

@@ -1,0 +1,53 @@
+"""Zoom's event notifications as stored: filter by event, tenant, status and unrouted; the
+payload as Zoom sent it. Read-only; tenant-scoped (unrouted events, which have no tenant, are
+superusers' only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from webhooks.models import WebhookEvent
+from zoomadmin.tenants.scoping import TenantScopedAdmin
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(TenantScopedAdmin):
+    list_display = ["received_at", "event", "tenant", "account_id", "status", "deliveries"]
+    list_filter = ["status", "event", "tenant"]
+    search_fields = ["=account_id", "event", "=request_id"]
+    list_select_related = ["tenant"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    fields = [
+        "received_at",
+        "event",
+        "event_ts",
+        "account_id",
+        "tenant",
+        "request_id",
+        "status",
+        "error",
+        "attempts",
+        "deliveries",
+        "processed_at",
+        "payload_json",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="payload")
+    def payload_json(self, event: WebhookEvent) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,137 @@
+"""``/webhooks/zoom/``: Zoom's event notification endpoint (SPEC §8).
+
+Verify, store, answer; the work happens later on the worker cluster. Zoom wants an answer
+within three seconds (FACTS.md §3.4), so this view does no Zoom call and one insert:
+
+- POST only, CSRF-exempt (Zoom cannot send a token; the signature stands in for it);
+- a body larger than ``ZOOM_WEBHOOK_MAX_BYTES`` is refused (413) before it is read;
+- ``x-zm-signature`` must be Zoom's HMAC of ``v0:{x-zm-request-timestamp}:{body}`` under one
+  of the configured secret tokens, with the timestamp within five minutes: otherwise 401 and
+  nothing is stored. The URL-validation challenge is answered only when signed so, or the
+  endpoint would compute HMACs of anything for anyone;
+- a signed body that is not a JSON object with an ``event`` is refused with 400;
+- a verified event is stored once (a duplicate delivery only counts up) and 200 answers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from webhooks.models import WebhookEvent
+from webhooks.signature import challenge_answer, verifying_secret
+from webhooks.tasks import enqueue_event
+
+VALIDATION_EVENT = "endpoint.url_validation"
+
+
+@csrf_exempt
+@require_POST
+def zoom_webhook(request: HttpRequest) -> HttpResponse:
+    secrets = settings.ZOOM_WEBHOOK_SECRET_TOKENS
+    if not secrets:
+        return _refuse(401, "No webhook secret token is configured here.")
+    limit = settings.ZOOM_WEBHOOK_MAX_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _refuse(400, "Malformed Content-Length.")
+    if length > limit:
+        return _refuse(413, "Body too large.")
+    body = request.body
+    if len(body) > limit:
+        return _refuse(413, "Body too large.")
+    timestamp = _single(request, "x-zm-request-timestamp")
+    signature = _single(request, "x-zm-signature")
+    if timestamp is None or signature is None:
+        return _refuse(401, "Missing or repeated signature headers.")
+    secret = verifying_secret(
+        secrets, timestamp=timestamp, signature=signature, body=body, now=time.time()
+    )
+    if secret is None:
+        return _refuse(401, "Invalid signature.")
+    try:
+        envelope = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return _refuse(400, "The body is not JSON.")
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("event"), str):
+        return _refuse(400, "The body is not a Zoom event.")
+    if envelope["event"] == VALIDATION_EVENT:
+        plain = (envelope.get("payload") or {}).get("plainToken")
+        if not isinstance(plain, str) or not plain or len(plain) > 256:
+            return _refuse(400, "The challenge carries no plainToken.")
+        return JsonResponse(challenge_answer(secret, plain))
+    if not isinstance(envelope.get("payload"), dict):
+        return _refuse(400, "The event carries no payload.")
+    _store(envelope, request_id=_single(request, "x-zm-request-id") or "")
+    return HttpResponse(status=200)
+
+
+def _store(envelope: dict[str, Any], *, request_id: str) -> None:
+    fields = event_fields(envelope)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                request_id=request_id[:200], payload=envelope, **fields
+            )
+    except IntegrityError:
+        WebhookEvent.objects.filter(dedupe_key=fields["dedupe_key"]).update(
+            deliveries=F("deliveries") + 1
+        )
+        return
+    enqueue_event(event.pk)
+
+
+def event_fields(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a stored event, from Zoom's envelope. ``app_deauthorized`` keeps its
+    ``event_ts`` inside ``payload`` (FACTS.md §3.5)."""
+    payload = envelope.get("payload") or {}
+    event_ts = event_time_ms(envelope.get("event_ts", payload.get("event_ts")))
+    obj = payload.get("object") if isinstance(payload.get("object"), dict) else {}
+    object_id = obj.get("uuid") or obj.get("id") or obj.get("email") or payload.get("user_id", "")
+    account_id = str(payload.get("account_id") or "")[:64]
+    key = f"{envelope['event']}:{event_ts}:{account_id}:{object_id}"
+    return {
+        "event": envelope["event"][:100],
+        "event_ts": event_ts,
+        "account_id": account_id,
+        "dedupe_key": key[:300],
+    }
+
+
+def event_time_ms(value: Any) -> int | None:
+    """Zoom's ``event_ts`` in milliseconds: an integer everywhere but in ``app_deauthorized``,
+    whose published example carries ``"event_ts": "2024-09-08 15:58:40"`` (read as UTC)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        if value.isdigit():
+            return int(value)
+        parsed = parse_datetime(value.strip())
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return int(parsed.timestamp() * 1000)
+    return None
+
+
+def _single(request: HttpRequest, name: str) -> str | None:
+    """One header's value; None when absent. (WSGI folds repeated headers into one value,
+    joined by commas: a comma-joined signature never verifies.)"""
+    return request.headers.get(name)
+
+
+def _refuse(status: int, reason: str) -> HttpResponse:
+    return JsonResponse({"error": reason}, status=status)
