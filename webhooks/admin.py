@@ -7,17 +7,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from webhooks.models import WebhookEvent
+from webhooks.tasks import enqueue_event
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(TenantScopedAdmin):
-    list_display = ["received_at", "event", "tenant", "account_id", "status", "deliveries"]
+    list_display = ["received_at", "event", "tenant", "account_id", "status", "note", "deliveries"]
+    actions = ["reprocess_events"]
     list_filter = ["status", "event", "tenant"]
     search_fields = ["=account_id", "event", "=request_id"]
     list_select_related = ["tenant"]
@@ -32,12 +35,26 @@ class WebhookEventAdmin(TenantScopedAdmin):
         "request_id",
         "status",
         "error",
+        "note",
         "attempts",
         "deliveries",
         "processed_at",
         "payload_json",
     ]
     readonly_fields = fields
+
+    @admin.action(description="Re-process the selected events", permissions=["reprocess"])
+    def reprocess_events(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        events = list(queryset.exclude(status=WebhookEvent.Status.RECEIVED))
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=WebhookEvent.Status.RECEIVED, attempts=0, error="", note=""
+        )
+        for event in events:
+            enqueue_event(event.pk)
+        messages.success(request, f"{len(events)} events queued to be processed again.")
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or request.user.has_perm("webhooks.view_webhookevent")
 
     @admin.display(description="payload")
     def payload_json(self, event: WebhookEvent) -> str:

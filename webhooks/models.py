@@ -36,6 +36,9 @@ class WebhookEvent(models.Model):
         max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )
     error = models.TextField(blank=True)
+    # What processing said of an event it applied otherwise than as is (older than the sync's
+    # view, fetched from Zoom instead, about an app no longer used).
+    note = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     deliveries = models.PositiveIntegerField(
         default=1, help_text="How often Zoom delivered it (duplicates are stored once)."

@@ -1,7 +1,8 @@
 """django-q2 tasks of webhooks: take an event id, do its work, safe to run twice.
 
-- ``process_event(event_id)``: routes a stored event to its tenant (``webhooks.routing``).
-  Applying events to the mirrored records comes with the handlers (webhooks issue).
+- ``process_event(event_id)``: routes a stored event to its tenant (``webhooks.routing``) and
+  applies it (``webhooks.processing``); a failure is retried a bounded number of times, then
+  left failed with the error for an administrator to re-process.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from webhooks.models import WebhookEvent
-from webhooks.routing import event_route
+from webhooks.processing import MAX_ATTEMPTS, event_process
 
 TASK_GROUP = "zoom-webhooks"
 
@@ -19,8 +20,9 @@ def process_event(event_id: int) -> str:
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None:
         return "missing"
-    if event.tenant_id is None and event.status == WebhookEvent.Status.RECEIVED:
-        event = event_route(event=event)
+    event = event_process(event=event)
+    if event.status == WebhookEvent.Status.FAILED and event.attempts < MAX_ATTEMPTS:
+        enqueue_event(event.pk)
     return event.status
 
 

@@ -191,7 +191,7 @@ def test_the_users_walked_least_recently_go_first(tenant, sandbox, sync, setting
     oldest = hosts[-1]  # listed last: only its walk time can bring it first
     now = timezone.now()
     WalkedSubtree.objects.filter(tenant=tenant).update(walked_at=now - timedelta(hours=1))
-    WalkedSubtree.objects.filter(tenant=tenant, key=engine._fingerprint(oldest)).update(
+    WalkedSubtree.objects.filter(tenant=tenant, key=engine.subtree_key(oldest)).update(
         walked_at=now - timedelta(hours=2)
     )
     settings.ZOOM_SYNC_CONCURRENCY = 1
@@ -200,4 +200,4 @@ def test_the_users_walked_least_recently_go_first(tenant, sandbox, sync, setting
 
     assert run.status == SyncRun.Status.CONTINUED, run.message
     walked_now = WalkedSubtree.objects.filter(tenant=tenant, walked_at=run.started_at)
-    assert list(walked_now.values_list("key", flat=True)) == [engine._fingerprint(oldest)]
+    assert list(walked_now.values_list("key", flat=True)) == [engine.subtree_key(oldest)]

@@ -10,10 +10,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
 
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.runner import job_retry_failed
@@ -55,7 +60,7 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
             ),
             path(
                 "<path:object_id>/retry/",
-                self.admin_site.admin_view(require_POST(self.retry_view)),
+                self.admin_site.admin_view(self.retry_view),
                 name="jobs_bulkjob_retry",
             ),
             *super().get_urls(),
@@ -104,7 +109,9 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
         )
 
     def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        job = self.get_object(request, unquote(object_id))
+        job = self.get_object(request, unquote(object_id))  # another tenant's: 404, any method
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         if not self._may_retry(request, job):
             raise PermissionDenied
         if job.is_active:

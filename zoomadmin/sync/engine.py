@@ -185,7 +185,7 @@ class Step:
 EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def _fingerprint(key: str) -> str:
+def subtree_key(key: str) -> str:
     """A root key as WalkedSubtree keeps it: hashed, so that no email address (a pending
     user's key) is kept outside the synced data that a disconnect deletes."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -498,7 +498,7 @@ class Walk:
 
     def _walked_at(self, keys: list[str]) -> dict[str, datetime]:
         """When a sync last walked each of ``keys``' subtrees (those ever walked)."""
-        by_fingerprint = {_fingerprint(key): key for key in keys}
+        by_fingerprint = {subtree_key(key): key for key in keys}
         found: dict[str, datetime] = {}
         for chunk in select_batches(by_fingerprint):
             rows = WalkedSubtree.objects.filter(
@@ -584,7 +584,7 @@ class Walk:
             WalkedSubtree.objects.bulk_create(
                 [
                     WalkedSubtree(
-                        tenant_id=self.tenant.pk, key=_fingerprint(key), walked_at=self.synced_at
+                        tenant_id=self.tenant.pk, key=subtree_key(key), walked_at=self.synced_at
                     )
                     for key in buffers.walked
                 ],

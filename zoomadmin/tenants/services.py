@@ -196,6 +196,19 @@ def tenant_disconnect(
     return DisconnectResult(revoked=revoked, deleted=deleted)
 
 
+def tenant_app_client_id(tenant: Tenant) -> str | None:
+    """The client id of the Zoom app whose authorization the tenant uses now (None: none).
+
+    ``app_deauthorized`` names the app that lost its authorization (``payload.client_id``): an
+    event about an app the tenant no longer uses (replaced by a re-link) must not disconnect it.
+    """
+    if tenant.social_account_id:
+        token = newest_social_token(tenant.social_account_id)
+        return oauth_app_credentials(token.app)[0] if token is not None else None
+    credential = ServerToServerCredential.objects.filter(tenant=tenant).first()
+    return credential.client_id if credential is not None else None
+
+
 def synced_data_models() -> list[type[models.Model]]:
     """Every model holding synced Zoom data: a ``tenant`` foreign key, a ``zoom_id`` and a
     ``synced_at`` field.

@@ -1,0 +1,158 @@
+"""Events applied to the mirror with the sync's own upserts: a change made in Zoom reaches the
+record without a sync; duplicates apply once; an older event never overwrites a newer state,
+whether a later event or a sync (even one that saw no change) observed it; deauthorization
+deletes the tenant's data."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+from django.utils import timezone
+
+from meetings.models import Meeting
+from users.models import ZoomUser
+from webhooks.models import WebhookEvent
+from zoomadmin.sandbox.api.users import ADMIN_ROLE, OWNER_ROLE
+from zoomadmin.sync.runs import tenant_sync
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.tokens import client_for_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def member(sandbox) -> dict:
+    account = sandbox.state.default_account
+    return next(
+        u
+        for u in account.users.values()
+        if u["status"] == "active"
+        and u["role_id"] not in (OWNER_ROLE, ADMIN_ROLE)
+        and account.meetings_of(u["id"])
+    )
+
+
+def test_a_change_made_in_zoom_reaches_the_record_without_a_sync(tenant, sandbox, outbox, deliver):
+    user = member(sandbox)
+    client_for_tenant(tenant).update_user(user["id"], {"job_title": "Chief of Webhooks"})
+    (event,) = outbox.take("user.updated")
+    assert deliver(event) == 200
+    stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+    assert stored.job_title == sandbox.state.default_account.users[user["id"]]["job_title"]
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+
+
+def test_a_meeting_update_changes_only_what_changed_and_keeps_its_settings(
+    tenant, sandbox, outbox, deliver
+):
+    host = member(sandbox)
+    meeting = sandbox.state.default_account.meetings_of(host["id"])[0]
+    stored = Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"])
+    settings_before = stored.zoom_data.get("settings")
+    client_for_tenant(tenant).update_meeting(meeting["id"], {"topic": "Moved by webhook"})
+    (event,) = outbox.take("meeting.updated")
+    assert deliver(event) == 200
+    stored.refresh_from_db()
+    assert stored.topic == sandbox.state.default_account.meetings[meeting["id"]]["topic"]
+    assert stored.topic == "Moved by webhook"
+    assert stored.zoom_data.get("settings") == settings_before
+
+
+def test_a_duplicate_delivery_is_stored_and_applied_once(tenant, sandbox, outbox, deliver):
+    user = member(sandbox)
+    client_for_tenant(tenant).update_user(user["id"], {"dept": "Twice"})
+    (event,) = outbox.take("user.updated")
+    assert deliver(event) == 200
+    assert deliver(copy.deepcopy(event)) == 200
+    stored = WebhookEvent.objects.get()
+    assert (stored.deliveries, stored.attempts) == (2, 1)
+
+
+def test_out_of_order_deliveries_end_in_the_newest_state(tenant, sandbox, outbox, deliver):
+    user = member(sandbox)
+    zoom = client_for_tenant(tenant)
+    zoom.update_user(user["id"], {"dept": "First"})
+    time.sleep(0.01)
+    zoom.update_user(user["id"], {"dept": "Second"})
+    first, second = outbox.take("user.updated")
+    assert first["event_ts"] < second["event_ts"]
+    assert deliver(second) == 200
+    assert deliver(first) == 200  # late: older than the stored state
+    assert ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"]).dept == "Second"
+
+
+def test_an_event_older_than_a_sync_that_saw_no_change_is_not_applied(
+    tenant, sandbox, outbox, deliver
+):
+    user = member(sandbox)
+    stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+    original = stored.first_name
+    zoom = client_for_tenant(tenant)
+    zoom.update_user(user["id"], {"first_name": "Interim"})
+    zoom.update_user(user["id"], {"first_name": original})  # back again; that event is lost
+    interim, _lost = outbox.take("user.updated")
+    time.sleep(0.01)
+    run = tenant_sync(tenant=tenant, trigger="test")  # sees the user as stored: writes nothing
+    assert run.counts["users"]["updated"] == 0
+    assert deliver(interim) == 200  # delivered after the sync, Zoom's retry of a failed send
+    stored.refresh_from_db()
+    assert (
+        stored.first_name
+        == original
+        == sandbox.state.default_account.users[user["id"]]["first_name"]
+    )
+    assert "Older than what the sync last saw" in WebhookEvent.objects.get().note
+
+
+def test_a_deleted_user_s_meetings_go_with_them(tenant, sandbox, outbox, deliver):
+    user = member(sandbox)
+    client_for_tenant(tenant).delete_user(user["id"], action="delete")
+    (event,) = outbox.take("user.deleted")
+    assert deliver(event) == 200
+    stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+    assert stored.deleted_at is not None
+    assert not Meeting.objects.filter(tenant=tenant, host=stored, deleted_at=None).exists()
+
+
+def test_a_meeting_deleted_in_zoom_is_marked_deleted(tenant, sandbox, outbox, deliver):
+    meeting = sandbox.state.default_account.meetings_of(member(sandbox)["id"])[0]
+    client_for_tenant(tenant).delete_meeting(meeting["id"])
+    (event,) = outbox.take("meeting.deleted")
+    assert deliver(event) == 200
+    assert Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"]).deleted_at is not None
+
+
+def test_deauthorization_disconnects_the_tenant_and_deletes_its_data(
+    tenant, sandbox, deliver, settings
+):
+    settings.ZOOM_WEBHOOK_SECRET_TOKENS = ["sandbox-webhook-secret"]
+    assert ZoomUser.objects.filter(tenant=tenant).exists()
+    envelope = {
+        "event": "app_deauthorized",
+        "payload": {
+            "account_id": tenant.account_id,
+            "user_id": "someone",
+            "client_id": tenant.s2s_credential.client_id,
+            "deauthorization_time": timezone.now().isoformat(),
+            "event_ts": timezone.now().strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    }
+    assert deliver(envelope) == 200
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.DISCONNECTED
+    assert not ZoomUser.objects.filter(tenant=tenant).exists()
+
+
+def test_deauthorization_of_an_app_the_tenant_no_longer_uses_is_ignored(
+    tenant, sandbox, deliver, settings
+):
+    settings.ZOOM_WEBHOOK_SECRET_TOKENS = ["sandbox-webhook-secret"]
+    envelope = {
+        "event": "app_deauthorized",
+        "payload": {"account_id": tenant.account_id, "client_id": "an-old-app", "event_ts": 1},
+    }
+    assert deliver(envelope) == 200
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.CONNECTED
+    assert "no longer uses" in WebhookEvent.objects.get().note
