@@ -111,6 +111,14 @@ class SandboxConfig:
     stall_rate: float = 0.0
     stall_seconds: float = 5.0
     drop_rate: float = 0.0
+    # Event notifications (zoomadmin.sandbox.webhooks): where to send them ("" = nowhere), the
+    # secret token that signs them, Zoom's retry delays after a 5xx or no answer (5, 20, 60
+    # minutes), and, to test a receiver, a share of duplicate deliveries and a random delay.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_retry_delays: list[float] = field(default_factory=lambda: [300.0, 1200.0, 3600.0])
+    webhook_duplicate_rate: float = 0.0
+    webhook_max_delay_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -127,7 +135,9 @@ class SandboxConfig:
                 raise ValueError(f"unknown sandbox setting {name!r}")
             current = getattr(self, name)
             try:
-                if isinstance(current, list):
+                if isinstance(current, list) and name == "webhook_retry_delays":
+                    value = [float(item) for item in value]
+                elif isinstance(current, list):
                     value = [str(item) for item in value]
                 elif isinstance(current, dict):
                     value = {str(key): float(rate) for key, rate in dict(value).items()}

@@ -25,6 +25,7 @@ from .api.routing import PER_SECOND_MESSAGE
 from .config import Fault, SandboxConfig
 from .state import SandboxState
 from .web import Request, Response
+from .webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class SandboxServer:
         bound_host, bound_port = self._httpd.server_address[:2]
         self.url = f"http://{bound_host}:{bound_port}"
         self.api_base_url = f"{self.url}/v2"
+        # Sends the changes as Zoom's event notifications once config.webhook_url is set.
+        self.webhooks = WebhookSender(self.state, self.config)
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
@@ -67,6 +70,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        self.webhooks.stop()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

@@ -225,6 +225,9 @@ class Stats:
     refresh_token_reuses: int = 0  # a previously rotated refresh token came back
     rate_limited: int = 0  # 429s sent, whatever the reason
     faults_injected: Counter = field(default_factory=Counter)
+    webhooks_sent: int = 0  # deliveries tried, retries included
+    webhook_answers: Counter = field(default_factory=Counter)  # by status ("None": no answer)
+    webhooks_dropped: int = 0  # given up after Zoom's three retries
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,6 +240,9 @@ class Stats:
             "refresh_token_reuses": self.refresh_token_reuses,
             "rate_limited": self.rate_limited,
             "faults_injected": dict(self.faults_injected),
+            "webhooks_sent": self.webhooks_sent,
+            "webhook_answers": dict(self.webhook_answers),
+            "webhooks_dropped": self.webhooks_dropped,
         }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from zoomadmin.sandbox import (
@@ -30,6 +31,16 @@ class Command(BaseCommand):
             "--rate-limit", type=float, default=0, help="requests per second per account (0: none)"
         )
         parser.add_argument(
+            "--webhook-url",
+            default="",
+            help="send event notifications here, as Zoom does (e.g. the app's /webhooks/zoom/)",
+        )
+        parser.add_argument(
+            "--webhook-secret",
+            default=(settings.ZOOM_WEBHOOK_SECRET_TOKENS or [""])[0],
+            help="the secret token that signs them (default: ZOOM_WEBHOOK_SECRET_TOKEN's first)",
+        )
+        parser.add_argument(
             "--plan",
             choices=sorted(PLAN_LIMITS),
             default="",
@@ -42,6 +53,8 @@ class Command(BaseCommand):
             latency_seconds=options["latency_ms"] / 1000,
             rate_limit_per_second=options["rate_limit"],
             rate_limits=dict(PLAN_LIMITS.get(options["plan"], {})),
+            webhook_url=options["webhook_url"],
+            webhook_secret=options["webhook_secret"],
         )
         self.stdout.write("Seeding…")
         accounts = [
