@@ -156,3 +156,16 @@ def test_deauthorization_of_an_app_the_tenant_no_longer_uses_is_ignored(
     tenant.refresh_from_db()
     assert tenant.status == Tenant.Status.CONNECTED
     assert "no longer uses" in WebhookEvent.objects.get().note
+
+
+def test_the_tenant_page_says_which_events_arrived_lately_and_when(
+    admin_client, tenant, sandbox, outbox, deliver
+):
+    user = member(sandbox)
+    client_for_tenant(tenant).update_user(user["id"], {"dept": "Seen"})
+    for event in outbox.take():
+        assert deliver(event) == 200
+    page = admin_client.get(f"/admin/tenants/tenant/{tenant.pk}/change/").content.decode()
+    assert "Webhook events of the last 7 days" in page
+    assert "user.updated" in page
+    assert f"tenant__id__exact={tenant.pk}" in page

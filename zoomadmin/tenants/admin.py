@@ -7,6 +7,7 @@ are replaced in ``zoomadmin.tenants.admin``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.socialaccount.admin import SocialAppAdmin as BaseSocialAppAdmin
@@ -20,15 +21,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
+from webhooks.models import WebhookEvent
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
 from zoomadmin.tenants.scoping import (
     SuperuserOnlyMixin,
@@ -165,6 +168,9 @@ class TenantAdmin(TenantScopedAdmin):
     ) -> HttpResponse:
         tenant = self.get_object(request, unquote(object_id))
         extra_context = {
+            "webhook_summary": webhook_summary(tenant),
+            "webhook_events_url": reverse("admin:webhooks_webhookevent_changelist")
+            + f"?{urlencode({'tenant__id__exact': tenant.pk})}",
             "reconnect_url": reconnect_url(tenant) if not tenant.is_connected else "",
             "can_disconnect": tenant.status != Tenant.Status.DISCONNECTED
             and self.has_disconnect_permission(request),
@@ -328,6 +334,21 @@ class WriteAuditAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+WEBHOOK_SUMMARY_DAYS = 7
+
+
+def webhook_summary(tenant: Tenant) -> list[dict[str, Any]]:
+    """Which events arrived for ``tenant`` lately, how many and when the last came: a Zoom
+    subscription that went silent shows as an event missing here."""
+    since = timezone.now() - timedelta(days=WEBHOOK_SUMMARY_DAYS)
+    return list(
+        WebhookEvent.objects.filter(tenant=tenant, received_at__gte=since)
+        .values("event")
+        .annotate(count=Count("pk"), last=Max("received_at"))
+        .order_by("-last")
+    )
 
 
 def reconnect_url(tenant: Tenant) -> str:
