@@ -28,7 +28,7 @@ def offboard(
     successor = None
     if transfer_to is not None:
         successor = ZoomUser.objects.get(tenant=tenant, pk=transfer_to, deleted_at=None)
-    marked = user_offboard(
+    note, marked = user_offboard(
         tenant=tenant,
         client=client,
         actor=actor,
@@ -41,6 +41,5 @@ def offboard(
     )
     gone = ", ".join(f"{count} {kind}" for kind, count in marked.items() if count)
     handed = f"handed over to {successor}" if successor is not None else ""
-    return "; ".join(
-        part for part in (handed, f"deleted with the user: {gone}" if gone else "") if part
-    )
+    gone = f"deleted with the user: {gone}" if gone else ""
+    return "; ".join(part for part in (note, handed, gone) if part)

@@ -342,15 +342,14 @@ def user_offboard(
     transfer_meeting: bool = False,
     transfer_webinar: bool = False,
     transfer_recording: bool = False,
-) -> dict[str, int]:
+) -> tuple[str, dict[str, int]]:
     """Disassociate or delete ``user`` in Zoom, handing over what is asked to ``transfer_to``
     (``users.services.user_delete``), then bring the mirror to what Zoom did with the rest
-    (``host_removed``). Returns what was marked deleted, by kind. If Zoom refused the
-    deletion, nothing changed here; if only the re-listing failed, the user is marked deleted
-    and the error is raised (the next sync completes the rest)."""
+    (``host_removed``, no request). Returns ``user_delete``'s note and what was marked
+    deleted, by kind. If Zoom refused the deletion, nothing changed here."""
     flags = {"meetings": transfer_meeting, "webinars": transfer_webinar}
     flags["recordings"] = transfer_recording
-    user_delete(
+    note = user_delete(
         tenant=tenant,
         client=client,
         actor=actor,
@@ -361,57 +360,43 @@ def user_offboard(
         transfer_webinar=transfer_webinar,
         transfer_recording=transfer_recording,
     )
-    return host_removed(
+    marked = host_removed(
         tenant=tenant,
-        client=client,
         host_zoom_id=user.zoom_id,
-        successor_zoom_id=transfer_to.zoom_id if transfer_to is not None else None,
+        successor=transfer_to,
         handed_over={kind for kind, asked in flags.items() if asked and transfer_to is not None},
     )
+    return note, marked
 
 
 def host_removed(
     *,
     tenant: Tenant,
-    client: ZoomClient,
     host_zoom_id: str,
-    successor_zoom_id: str | None,
+    successor: ZoomUser | None,
     handed_over: Collection[str],
 ) -> dict[str, int]:
     """After Zoom deleted or disassociated the host ``host_zoom_id`` (``DELETE
-    /users/{userId}``): the kinds it ``handed_over`` ("meetings", "webinars", "recordings")
-    to its successor moved there with their ids, so the successor's meetings and webinars are
-    listed again and stored under it (one listing each); what it did not hand over, Zoom
-    deleted with the user, so it is marked deleted with its registrants and files. Handed-over
-    recordings keep their stored host until the next sync lists them (Zoom has no listing of
-    one user's recordings across every month that a single request could give)."""
+    /users/{userId}`` answered 204): the kinds it ``handed_over`` ("meetings", "webinars",
+    "recordings") Zoom moved to ``successor`` with their ids, so they are stored under the
+    successor here too, whatever their age (no listing needed, and none of them is later
+    taken for an orphan of the deleted host); what it did not hand over Zoom deleted with the
+    user, so it is marked deleted with its registrants and files."""
     unknown = set(handed_over) - set(HANDED_OVER_KINDS)
     if unknown:
         raise ValueError(f"unknown kinds {sorted(unknown)}")
     at = timezone.now()
-    if successor_zoom_id and "meetings" in handed_over:
-        meetings_upsert(
-            tenant=tenant,
-            items=list(client.list_meetings(successor_zoom_id)),
-            synced_at=timezone.now(),
-            partial=True,
-            expired=False,
-        )
-    if successor_zoom_id and "webinars" in handed_over:
-        webinars_upsert(
-            tenant=tenant,
-            items=list(client.list_webinars(successor_zoom_id)),
-            synced_at=timezone.now(),
-            partial=True,
-            expired=False,
-        )
     host = Q(host_zoom_id=host_zoom_id)
-    counts = {
-        "meetings": _mark(Meeting, tenant, host, (), at),
-        "webinars": _mark(Webinar, tenant, host, (), at),
-    }
-    if "recordings" not in handed_over:
-        counts["recordings"] = _mark(CloudRecording, tenant, host, (), at)
+    models_by_kind = {"meetings": Meeting, "webinars": Webinar, "recordings": CloudRecording}
+    counts: dict[str, int] = {}
+    for kind, model in models_by_kind.items():
+        if successor is not None and kind in handed_over:
+            moved = {"host_zoom_id": successor.zoom_id, "host": successor}
+            if model is not CloudRecording:
+                moved["host_email"] = successor.email
+            model.objects.filter(host, tenant=tenant).update(**moved)
+        else:
+            counts[kind] = _mark(model, tenant, host, (), at)
     counts["meeting registrants"] = _mark(
         MeetingRegistrant, tenant, Q(meeting__deleted_at__isnull=False), (), at
     )

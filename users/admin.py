@@ -66,6 +66,15 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         "resync_users",
     ]
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ZoomUser], search_term: str
+    ) -> tuple[QuerySet[ZoomUser], bool]:
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            # Whom the autocompletes offer (a successor, a host): users who can take it over.
+            queryset = queryset.filter(deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE)
+        return queryset, duplicates
+
     # --- add and change ----------------------------------------------------------------------
 
     def add_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
@@ -169,7 +178,8 @@ class ZoomUserAdmin(ZoomWriteAdmin):
             "chosen here.",
         )
 
-    @admin.action(description="Re-sync the selected users from Zoom", permissions=["view"])
+    # Re-syncing spends the account's request budget and may mark users deleted: a change.
+    @admin.action(description="Re-sync the selected users from Zoom", permissions=["change"])
     def resync_users(
         self, request: HttpRequest, queryset: QuerySet[ZoomUser]
     ) -> HttpResponse | None:

@@ -46,6 +46,9 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 TIME_ZONES = _time_zone_choices()
 
 
+PASSWORD_RUN = 8
+
+
 def validate_zoom_password(value: str) -> None:
     """Users OpenAPI, ``user_info.password``: 8 to 32 characters, "at least one letter …, at
     least one number … and include both uppercase and lowercase letters. It should not contain
@@ -60,11 +63,14 @@ def validate_zoom_password(value: str) -> None:
         problems.append("at least one number")
     if problems:
         raise forms.ValidationError("Zoom requires " + ", ".join(problems) + ".")
-    if len(set(value)) == 1:
-        raise forms.ValidationError("Zoom refuses one character repeated.")
-    steps = {ord(b) - ord(a) for a, b in zip(value, value[1:], strict=False)}
-    if steps in ({1}, {-1}):
-        raise forms.ValidationError("Zoom refuses consecutive characters such as 12345678.")
+    # Zoom's examples are runs of eight: refused wherever they stand in the password.
+    for start in range(len(value) - PASSWORD_RUN + 1):
+        window = value[start : start + PASSWORD_RUN]
+        steps = {ord(b) - ord(a) for a, b in zip(window, window[1:], strict=False)}
+        if steps == {0}:
+            raise forms.ValidationError(f"Zoom refuses a character repeated ({window}).")
+        if steps in ({1}, {-1}):
+            raise forms.ValidationError(f"Zoom refuses consecutive characters ({window}).")
 
 
 class _UserFields(forms.Form):
@@ -72,7 +78,7 @@ class _UserFields(forms.Form):
     last_name = forms.CharField(max_length=64, required=False)
     display_name = forms.CharField(max_length=128, required=False)
     type = forms.TypedChoiceField(label="User type", choices=USER_TYPES, coerce=int)
-    dept = forms.CharField(label="Department", max_length=128, required=False)
+    dept = forms.CharField(label="Department", required=False)
     job_title = forms.CharField(max_length=128, required=False)
 
 
@@ -138,8 +144,10 @@ class UserChangeForm(_UserFields):
     location = forms.CharField(max_length=256, required=False)
     timezone = forms.ChoiceField(label="Time zone", choices=TIME_ZONES, required=False)
     language = forms.CharField(max_length=64, required=False)
-    manager = forms.EmailField(
-        required=False, help_text="The e-mail address of a user of the same account."
+    manager = forms.CharField(
+        required=False,
+        max_length=256,
+        help_text="The e-mail address or display name of a user of the same account.",
     )
     pmi = forms.IntegerField(
         label="Personal meeting ID",
@@ -160,11 +168,13 @@ class UserChangeForm(_UserFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # What Zoom holds is one of its time zones, whatever this machine's database lists.
-        current = (self.initial or {}).get("timezone")
-        choices = self.fields["timezone"].choices
-        if current and current not in {value for value, _ in choices}:
-            self.fields["timezone"].choices = [*choices, (current, current)]
+        # What Zoom holds is one of its values, whatever this form offers (a time zone this
+        # machine's database lacks, a user type only Zoom sets): it stays choosable.
+        for name in ("timezone", "type"):
+            current = (self.initial or {}).get(name)
+            choices = self.fields[name].choices
+            if current not in (None, "") and current not in {value for value, _ in choices}:
+                self.fields[name].choices = [*choices, (current, f"{current} (as in Zoom)")]
 
     @classmethod
     def initial_for(cls, user: ZoomUser) -> dict[str, Any]:
@@ -179,8 +189,8 @@ class UserChangeForm(_UserFields):
         changes = {}
         for name in self.changed_data:
             value = self.cleaned_data[name]
-            if name == "host_key" and not value:
-                continue
+            if name in ("host_key", "pmi") and value in (None, ""):
+                continue  # Zoom keeps a host key or PMI; an empty field means "unchanged"
             changes[name] = value
         return changes
 
@@ -225,6 +235,12 @@ class UserDeleteForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("mode") == "delete" and any(
+            user.status == ZoomUser.Status.PENDING for user in self.leaving
+        ):
+            # Users OpenAPI, DELETE /users/{userId}, action: "To delete pending user in the
+            # account, use `disassociate`".
+            self.add_error("mode", "Zoom removes pending users by disassociating them.")
         target = data.get("transfer_to")
         flags = [data.get(name) for name in TRANSFER_FLAGS]
         if target is None and any(flags):

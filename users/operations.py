@@ -7,17 +7,43 @@ from typing import Any
 
 from users.models import ZoomUser
 from users.services import user_refresh, user_status_set, user_update
-from zoomadmin.jobs.operations import operation
+from zoomadmin.jobs.operations import OperationRefused, operation
+
+# Zoom's roles "Owner" and "Admin" (role ids 0 and 1, or named so).
+PRIVILEGED_ROLE_IDS = ("0", "1")
+PRIVILEGED_ROLE_NAMES = ("Owner", "Admin")
+
+
+def _refuse_pending(user: ZoomUser, what: str) -> None:
+    if user.status == ZoomUser.Status.PENDING:
+        raise OperationRefused(
+            f"A pending user (invited, not yet joined) cannot be {what}: Zoom was not asked."
+        )
+
+
+def _set_status(tenant: Any, client: Any, actor: Any, user: ZoomUser, action: str) -> str:
+    _refuse_pending(user, f"{action}d")
+    if user.role_id in PRIVILEGED_ROLE_IDS or user.role_name in PRIVILEGED_ROLE_NAMES:
+        # Users OpenAPI, PUT /users/{userId}/status, 400 code 200: "Zoom Room and Admin
+        # users' status cannot be activated or deactivated."
+        raise OperationRefused(
+            f"Zoom does not {action} the account's owner or admins: Zoom was not asked."
+        )
+    wanted = ZoomUser.Status.ACTIVE if action == "activate" else ZoomUser.Status.INACTIVE
+    if user.status == wanted:
+        return f"Already {wanted.label.lower()} here: Zoom was not asked (re-sync to check)."
+    user_status_set(tenant=tenant, client=client, actor=actor, user=user, action=action)
+    return ""
 
 
 @operation("users.activate", model=ZoomUser, verb="Activate", done="Activated")
-def activate(*, tenant: Any, client: Any, actor: Any, record: ZoomUser) -> None:
-    user_status_set(tenant=tenant, client=client, actor=actor, user=record, action="activate")
+def activate(*, tenant: Any, client: Any, actor: Any, record: ZoomUser) -> str:
+    return _set_status(tenant, client, actor, record, "activate")
 
 
 @operation("users.deactivate", model=ZoomUser, verb="Deactivate", done="Deactivated")
-def deactivate(*, tenant: Any, client: Any, actor: Any, record: ZoomUser) -> None:
-    user_status_set(tenant=tenant, client=client, actor=actor, user=record, action="deactivate")
+def deactivate(*, tenant: Any, client: Any, actor: Any, record: ZoomUser) -> str:
+    return _set_status(tenant, client, actor, record, "deactivate")
 
 
 @operation(
@@ -27,6 +53,7 @@ def deactivate(*, tenant: Any, client: Any, actor: Any, record: ZoomUser) -> Non
     done="Changed the license type of",
 )
 def change_type(*, tenant: Any, client: Any, actor: Any, record: ZoomUser, type: int) -> str:
+    _refuse_pending(record, "given another license type before joining")
     if record.type == type:
         return "Already of that type: Zoom was not asked."
     user_update(tenant=tenant, client=client, actor=actor, user=record, changes={"type": type})

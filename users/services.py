@@ -24,10 +24,10 @@ from django.utils import timezone
 from users.mapping import PENDING_PREFIX, pending_key, user_key, zoom_user_to_fields
 from users.models import ZoomUser
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
-from zoomadmin.tenants.audit import zoom_write
+from zoomadmin.tenants.audit import ReadBackFailed, zoom_write
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, encode_user_id
-from zoomadmin.zoom.errors import ZoomError, ZoomNotFound, ZoomUnavailable
+from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound, ZoomUnavailable
 
 
 def users_upsert(
@@ -208,12 +208,25 @@ def _store(tenant: Tenant, data: dict[str, Any]) -> ZoomUser:
     return ZoomUser.objects.get(tenant=tenant, zoom_id=user_key(item))
 
 
+# Users OpenAPI, GET /users/{userId}: 400 code 1120, "the user did not accept the invitation on
+# time and the invitation expired - thus making the userId invalid": the pending user is gone.
+INVITATION_EXPIRED = 1120
+
+
+def _gone(error: ZoomError) -> bool:
+    return isinstance(error, ZoomNotFound) or (
+        isinstance(error, ZoomBadRequest) and error.code == INVITATION_EXPIRED
+    )
+
+
 def user_refresh(*, tenant: Tenant, client: ZoomClient, user: ZoomUser) -> ZoomUser | None:
     """Fetch ``user`` from Zoom and store what Zoom holds; None (and marked deleted) when Zoom
-    says the user is gone."""
+    says the user is gone (404, or an invitation that expired)."""
     try:
         data = client.get_user(user_ref(user))
-    except ZoomNotFound:
+    except ZoomError as error:
+        if not _gone(error):
+            raise
         user_mark_deleted(tenant=tenant, zoom_id=user.zoom_id)
         return None
     return _store(tenant, data)
@@ -229,19 +242,38 @@ class UserCreatedIncompletely(Exception):
 
 
 def _write_then_refresh(
-    tenant: Tenant, client: ZoomClient, user: ZoomUser, write: Callable[[], Any]
+    tenant: Tenant,
+    client: ZoomClient,
+    user: ZoomUser,
+    write: Callable[[], Any],
+    *,
+    asked: dict[str, Any],
 ) -> ZoomUser:
     """Make ``write`` (Zoom answers it with no body), then store the user as Zoom holds it.
 
     No answer (a timeout, a 5xx) does not mean Zoom did nothing: the user is read back where
-    Zoom answers that, so the mirror follows Zoom either way, and the error is raised."""
+    Zoom answers that, so the mirror follows Zoom either way, and the error is raised. When
+    Zoom accepted the write but the read-back fails, what Zoom accepted (``asked``: the
+    user's fields as the write set them) is stored and :class:`ReadBackFailed` raised."""
     try:
         write()
     except ZoomUnavailable:
         with suppress(ZoomError):
             user_refresh(tenant=tenant, client=client, user=user)
         raise
-    return user_refresh(tenant=tenant, client=client, user=user) or user
+    try:
+        return user_refresh(tenant=tenant, client=client, user=user) or user
+    except ZoomError as error:
+        item = {**_key_fields(user), **asked}
+        users_upsert(tenant=tenant, items=[item], synced_at=timezone.now(), partial=True)
+        raise ReadBackFailed(user, error) from error
+
+
+def _key_fields(user: ZoomUser) -> dict[str, Any]:
+    """What keys ``user`` in a payload, as the mirror keys it."""
+    if user.zoom_id.startswith(PENDING_PREFIX):
+        return {"email": user.email}
+    return {"id": user.zoom_id}
 
 
 def user_create(
@@ -274,12 +306,16 @@ def user_create(
         method="POST",
         path="/users",
         body=body,
+        # As the mirror will key it: a pending (invited) user by e-mail, as Zoom lists it.
+        zoom_id_of_answer=lambda answer: (
+            pending_key(email) if action == "create" else str(answer.get("id") or "")
+        ),
     )
     data = {**created, "status": "pending" if action == "create" else "active"}
     try:
         data = {**data, **client.get_user(str(created.get("id") or email))}
-    except ZoomNotFound:
-        pass  # not readable yet: what POST answered is what is known
+    except ZoomError:
+        pass  # not readable yet (or not now): what POST answered is stored; a sync completes it
     user = _store(tenant, data)
     if changes:
         try:
@@ -317,6 +353,7 @@ def user_update(
             path=f"/users/{encode_user_id(ref)}",
             body=body,
         ),
+        asked=body,
     )
 
 
@@ -347,6 +384,7 @@ def user_status_set(
             path=f"/users/{encode_user_id(ref)}/status",
             body={"action": action},
         ),
+        asked={"status": wanted.value},
     )
 
 
@@ -364,8 +402,9 @@ def user_delete(
 ) -> None:
     """Disassociate ``user`` from the account or delete it (``DELETE /users/{userId}``),
     handing its upcoming meetings, webinars and cloud recordings to ``transfer_to`` as asked,
-    then mark it deleted. What it owned and did not hand over Zoom deletes with it; the
-    caller re-syncs the successor and marks the rest (``meetings``' orphan scope)."""
+    then mark it deleted; returns a note ("" when Zoom simply accepted). What it owned and
+    did not hand over Zoom deletes with it; the caller brings those records in line
+    (``meetings.services.host_removed``)."""
     if action not in ("disassociate", "delete"):
         raise ValueError(f"unknown delete action {action!r}")
     ref = user_ref(user)
@@ -377,16 +416,32 @@ def user_delete(
             transfer_webinar=transfer_webinar,
             transfer_recording=transfer_recording,
         )
-    zoom_write(
-        lambda: client.delete_user(ref, **query),
-        tenant=tenant,
-        actor=actor,
-        kind="user",
-        zoom_id=user.zoom_id,
-        label=str(user),
-        action=action,
-        method="DELETE",
-        path=f"/users/{encode_user_id(ref)}",
-        query=query,
-    )
+    try:
+        zoom_write(
+            lambda: client.delete_user(ref, **query),
+            tenant=tenant,
+            actor=actor,
+            kind="user",
+            zoom_id=user.zoom_id,
+            label=str(user),
+            action=action,
+            method="DELETE",
+            path=f"/users/{encode_user_id(ref)}",
+            query=query,
+        )
+    except (ZoomNotFound, ZoomBadRequest, ZoomUnavailable) as error:
+        # A DELETE whose answer was lost is sent again and answered 404: Zoom may have deleted
+        # the user already. Only Zoom can say: if it no longer has the user, it is gone here too.
+        if isinstance(error, ZoomBadRequest) and error.code != INVITATION_EXPIRED:
+            raise
+        try:
+            client.get_user(ref)
+        except ZoomError as check:
+            if not _gone(check):
+                raise error from None
+        else:
+            raise
+        user_mark_deleted(tenant=tenant, zoom_id=user.zoom_id)
+        return "Zoom no longer had this user (an earlier request may have removed it)."
     user_mark_deleted(tenant=tenant, zoom_id=user.zoom_id)
+    return ""

@@ -14,6 +14,9 @@ from zoomadmin.tenants.models import Tenant
 
 
 class WebhookEvent(models.Model):
+    #: Holds Zoom's data of its tenant: deleted with the synced data on a disconnect.
+    deleted_with_synced_data = True
+
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"

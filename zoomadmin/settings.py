@@ -150,6 +150,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 # --- Zoom ---
 ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
+# An action's options page posts one field per selected record: an account's 20,000 users
+# must fit (Django's default of 1,000 would refuse "select all" on any real account).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
+
 ZOOM_WEBHOOK_SECRET_TOKEN = os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", "")
 # Several Zoom apps, or the old and the new token while rotating: comma-separated, all accepted.
 ZOOM_WEBHOOK_SECRET_TOKENS = [

@@ -8,6 +8,8 @@ request that queued it returns.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from django_q.models import Schedule
 
 from users.models import ZoomUser
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
+from zoomadmin.jobs.operations import operation
 from zoomadmin.jobs.runner import job_run, jobs_create
 from zoomadmin.jobs.tasks import run_bulk_job
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
@@ -78,8 +81,9 @@ def test_more_than_a_handful_becomes_a_job_with_a_page_of_outcomes(admin_client,
     assert ZoomUser.objects.filter(pk__in=[u.pk for u in users], status="inactive").count() == 25
     refused = job.items.get(status=BulkJobItem.Status.FAILED)
     assert refused.object_pk == owner.pk
-    # Users OpenAPI, PUT /users/{userId}/status, 400 code 200 for an owner or admin.
-    assert "cannot be activated or deactivated" in refused.message
+    # Users OpenAPI, PUT /users/{userId}/status, 400 code 200 for an owner or admin: so the
+    # owner is refused here, without a request.
+    assert "owner or admins" in refused.message
     assert job.requests >= 25
 
     page = admin_client.get(response["Location"])
@@ -87,7 +91,7 @@ def test_more_than_a_handful_becomes_a_job_with_a_page_of_outcomes(admin_client,
     assert page.status_code == 200
     assert "Done" in body and "Retry the failed ones" in body
     assert body.count('class="item-succeeded"') == 25
-    assert "cannot be activated or deactivated" in body
+    assert "owner or admins" in body
     progress = admin_client.get(reverse("admin:jobs_bulkjob_progress", args=[job.pk])).json()
     assert progress == {
         "status": "done",
@@ -225,3 +229,107 @@ def test_another_tenant_s_job_answers_404(client, django_user_model, admin_user,
     assert client.post(reverse("admin:jobs_bulkjob_retry", args=[job.pk])).status_code == 404
     listing = client.get(reverse("admin:jobs_bulkjob_changelist"))
     assert listing.status_code == 200 and "Deactivate 2" not in listing.content.decode()
+
+
+CALLS: dict[int, int] = {}
+
+
+@operation("tests.slow_touch", model=ZoomUser, verb="Touch", done="Touched")
+def slow_touch(*, tenant, client, actor, record) -> str:
+    CALLS[record.pk] = CALLS.get(record.pk, 0) + 1
+    time.sleep(0.02)
+    return ""
+
+
+def test_two_workers_on_one_job_never_do_a_record_twice(admin_user, big, sandbox):
+    tenant, account = big
+    users = list(ZoomUser.objects.filter(tenant=tenant))[:30]
+    CALLS.clear()
+    (job,) = jobs_create(actor=admin_user, operation="tests.slow_touch", records=users, title="t")
+    first = threading.Thread(target=job_run, kwargs={"job_id": job.pk, "concurrency": 2})
+    first.start()
+    time.sleep(0.1)
+    # A second task is handed the same job as if the first had died (its heartbeat stale).
+    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    job_run(job_id=job.pk, concurrency=2)
+    first.join()
+    assert set(CALLS) == {u.pk for u in users}
+    assert max(CALLS.values()) == 1
+
+
+def test_a_job_stopped_by_a_refused_authorization_can_be_retried_after_reconnecting(
+    admin_client, admin_user, big, sandbox
+):
+    tenant, account = big
+    users = changeable(tenant, account)[:3]
+    (job,) = jobs_create(
+        actor=admin_user, operation="users.deactivate", records=users, title="Deactivate 3"
+    )
+    Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.REAUTHORIZATION_REQUIRED)
+    assert job_run(job_id=job.pk).status == BulkJob.Status.FAILED
+    page = admin_client.get(reverse("admin:jobs_bulkjob_change", args=[job.pk]))
+    assert "Retry the failed ones" in page.content.decode()
+    Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.CONNECTED)
+    admin_client.post(reverse("admin:jobs_bulkjob_retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.succeeded) == ("done", 3)
+    assert all(account.users[u.zoom_id]["status"] == "inactive" for u in users)
+
+
+def test_a_paused_inline_action_schedules_its_resume(admin_client, big, sandbox):
+    tenant, account = big
+    users = changeable(tenant, account)[:3]
+    sandbox.config.script_fault(ScriptedFault("429", retry_after=900, method="PUT"))
+    response = deactivate(admin_client, users)
+    job = BulkJob.objects.get()
+    assert job.status == BulkJob.Status.PAUSED
+    assert Schedule.objects.filter(name=f"zoom-bulk-job-resume-{job.pk}").exists()
+    words = [str(m) for m in response.wsgi_request._messages]
+    assert not any(w.startswith("Deactivated 0") for w in words)
+    assert any("resumes at" in w for w in words)
+
+
+def test_job_pages_need_the_view_permission(client, django_user_model, admin_user, big):
+    tenant, account = big
+    (job,) = jobs_create(
+        actor=admin_user,
+        operation="users.deactivate",
+        records=changeable(tenant, account)[:1],
+        title="Deactivate 1",
+    )
+    member = django_user_model.objects.create_user("member", is_staff=True)
+    TenantMembership.objects.create(tenant=tenant, user=member)
+    client.force_login(member)
+    for name in ("change", "progress"):
+        url = reverse(f"admin:jobs_bulkjob_{name}", args=[job.pk])
+        assert client.get(url).status_code == 403
+
+
+def test_an_account_out_of_licenses_stops_the_job_instead_of_failing_every_record(
+    admin_user, big, sandbox
+):
+    tenant, account = big
+    basics = [u for u in changeable(tenant, account) if u.type == 1][:5]
+    assert len(basics) >= 3
+    sandbox.config.script_fault(
+        ScriptedFault(
+            "refuse",
+            status=400,
+            code=2034,
+            message="Your request was not accepted because of insufficient licenses.",
+            method="PATCH",
+        )
+    )
+    (job,) = jobs_create(
+        actor=admin_user,
+        operation="users.change_type",
+        records=basics,
+        params={"type": 2},
+        title="License",
+    )
+    before = sandbox.state.stats.requests_total
+    ended = job_run(job_id=job.pk, concurrency=1)
+    assert ended.status == BulkJob.Status.FAILED
+    assert "insufficient licenses" in ended.message
+    assert sandbox.state.stats.requests_total == before + 1  # the others were not asked
+    assert job.items.filter(status=BulkJobItem.Status.PENDING).count() == len(basics)

@@ -15,7 +15,7 @@ from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from meetings.models import Meeting
+from meetings.models import CloudRecording, Meeting
 from users.models import ZoomUser
 from zoomadmin.sandbox.api.users import ADMIN_ROLE, OWNER_ROLE
 from zoomadmin.sandbox.config import ScriptedFault
@@ -253,7 +253,7 @@ def test_an_unchanged_form_asks_zoom_nothing(admin_client, tenant, sandbox, zoom
         ({"company": "x" * 256}, "company"),
         ({"location": "x" * 257}, "location"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
-        ({"manager": "not an email"}, "manager"),
+        ({"manager": "x" * 257}, "manager"),
         ({"pmi": "123456789"}, "pmi"),  # 9 digits
         ({"pmi": "12345678901"}, "pmi"),  # 11 digits
         ({"pmi": "abc"}, "pmi"),
@@ -363,21 +363,36 @@ def post_action(client, action: str, users: list[ZoomUser], **extra: Any):
 
 
 def test_deactivate_does_each_user_and_reports_zoom_s_refusal(admin_client, tenant, sandbox):
-    targets = [stored(u["id"]) for u in members(sandbox)[:2]]
-    admin = account(sandbox).users[account(sandbox).owner_id]  # role: Owner
-    refused = stored(admin["id"])
-    response = post_action(admin_client, "deactivate_users", [*targets, refused])
+    targets = [stored(u["id"]) for u in members(sandbox)[:3]]
+    refused = targets.pop()
+    sandbox.config.script_fault(
+        ScriptedFault(
+            "refuse",
+            status=400,
+            code=200,
+            message="No privilege.",
+            method="PUT",
+            path_prefix=f"/v2/users/{refused.zoom_id}/status",
+        )
+    )
+    owner = stored(account(sandbox).owner_id)
+    status_route = "PUT /v2/users/{userId}/status"
+    before = sandbox.state.stats.requests_by_route[status_route]
+    response = post_action(admin_client, "deactivate_users", [*targets, refused, owner])
     assert response.status_code == 302
     for user in targets:
         assert account(sandbox).users[user.zoom_id]["status"] == "inactive"
         user.refresh_from_db()
         assert user.status == "inactive"
     refused.refresh_from_db()
-    assert refused.status == admin["status"] == "active"
+    assert refused.status == account(sandbox).users[refused.zoom_id]["status"] == "active"
     words = texts(response)
     assert "Deactivated 2 Zoom users." in words
-    # Users OpenAPI, PUT /users/{userId}/status, 400 code 200.
-    assert any(str(refused) in w and "cannot be activated or deactivated" in w for w in words)
+    assert any(str(refused) in w and "No privilege." in w for w in words)
+    # Users OpenAPI, PUT /users/{userId}/status, 400 code 200: "Zoom Room and Admin users'
+    # status cannot be activated or deactivated": not even asked for the owner.
+    assert any(str(owner) in w and "owner or admins" in w for w in words)
+    assert sandbox.state.stats.requests_by_route[status_route] == before + 2  # refused by fault
 
     response = post_action(admin_client, "activate_users", targets)
     assert all(account(sandbox).users[u.zoom_id]["status"] == "active" for u in targets)
@@ -508,3 +523,107 @@ def test_another_tenant_s_user_answers_404_and_reaches_no_zoom(
     assert "tenant" in add.context["form"].errors
     assert zoom_requests() == before
     assert response.status_code in (200, 302)
+
+
+def test_handed_over_recordings_stay_present_under_the_successor_after_a_sync(
+    admin_client, tenant, sandbox
+):
+    state = account(sandbox)
+    leaving_id = next(u["id"] for u in members(sandbox) if state.recordings_of(u["id"]))
+    successor = stored(next(u["id"] for u in members(sandbox) if u["id"] != leaving_id))
+    recorded = {str(r["uuid"]) for r in state.recordings_of(leaving_id)}
+    response = post_action(
+        admin_client,
+        "offboard_users",
+        [stored(leaving_id)],
+        post="yes",
+        mode="delete",
+        transfer_to=successor.pk,
+        transfer_recording="on",
+    )
+    assert response.status_code == 302
+    assert recorded <= {str(r["uuid"]) for r in state.recordings_of(successor.zoom_id)}
+    rows = CloudRecording.objects.filter(tenant=tenant, zoom_id__in=recorded)
+    assert rows.count() == len(recorded)
+    assert {(r.host_zoom_id, r.deleted_at) for r in rows} == {(successor.zoom_id, None)}
+    tenant_sync(tenant=tenant, trigger="test", full=True)
+    assert not rows.filter(deleted_at__isnull=False).exists()
+    assert ZoomWrite.objects.filter(method="GET").count() == 0  # no listing was needed
+
+
+def test_a_delete_whose_answer_was_lost_is_recognised_as_done(admin_client, tenant, sandbox):
+    leaving = stored(members(sandbox)[0]["id"])
+    # An earlier DELETE reached Zoom but its answer was lost; the one sent again is answered
+    # 404 (code 1001): only a GET can tell that the user is gone rather than unknown.
+    account(sandbox).remove_user(leaving.zoom_id)
+    response = post_action(
+        admin_client, "offboard_users", [leaving], post="yes", mode="disassociate"
+    )
+    assert response.status_code == 302
+    leaving.refresh_from_db()
+    assert leaving.deleted_at is not None
+    words = texts(response)
+    assert any("no longer had this user" in w for w in words), words
+
+
+def test_an_accepted_write_whose_read_back_fails_shows_what_was_asked(
+    admin_client, tenant, sandbox
+):
+    user = stored(members(sandbox)[0]["id"])
+    sandbox.config.script_fault(
+        ScriptedFault("503", count=3, method="GET", path_prefix=f"/v2/users/{user.zoom_id}")
+    )
+    response = post_action(admin_client, "deactivate_users", [user])
+    assert account(sandbox).users[user.zoom_id]["status"] == "inactive"
+    user.refresh_from_db()
+    assert user.status == "inactive"
+    words = texts(response)
+    assert "Deactivated 1 Zoom user." in words
+    assert any("reading" in w and "back failed" in w for w in words)
+
+
+def test_pending_users_are_not_sent_what_zoom_refuses_them(
+    admin_client, tenant, sandbox, zoom_requests
+):
+    response = admin_client.post(
+        ADD_URL,
+        {"tenant": tenant.pk, "action": "create", "email": "later@example.com", "type": "1"},
+    )
+    assert response.status_code == 302
+    pending = ZoomUser.objects.get(email="later@example.com")
+    before = zoom_requests()
+    response = post_action(admin_client, "deactivate_users", [pending])
+    assert any("pending user" in w for w in texts(response))
+    # Users OpenAPI, DELETE /users/{userId}: "To delete pending user in the account, use
+    # `disassociate`."
+    response = post_action(admin_client, "offboard_users", [pending], post="yes", mode="delete")
+    assert "mode" in response.context["form"].errors
+    assert zoom_requests() == before
+
+
+@pytest.mark.parametrize("password", ["X12345678a", "Aabcdefgh1", "Zz1aaaaaaaa", "Ab987654321"])
+def test_passwords_with_zoom_s_refused_runs_cost_no_request(
+    admin_client, tenant, zoom_requests, password
+):
+    before = zoom_requests()
+    response = admin_client.post(
+        ADD_URL,
+        {
+            "tenant": tenant.pk,
+            "action": "autoCreate",
+            "email": "runs@example.com",
+            "type": "1",
+            "password": password,
+        },
+    )
+    assert "password" in response.context["form"].errors
+    assert zoom_requests() == before
+
+
+def test_re_sync_takes_the_change_permission(client, django_user_model, tenant, sandbox):
+    viewer = django_user_model.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(viewer.user_permissions.model.objects.get(codename="view_zoomuser"))
+    TenantMembership.objects.create(tenant=tenant, user=viewer)
+    client.force_login(viewer)
+    page = client.get(LIST_URL).content.decode()
+    assert 'value="resync_users"' not in page

@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
+from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_retry_failed
 from zoomadmin.jobs.tasks import enqueue_job
 from zoomadmin.tenants.scoping import TenantScopedAdmin
@@ -74,6 +75,8 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         job = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
         items = job.items.all()
         status = request.GET.get("status", "")
         if status in BulkJobItem.Status.values:
@@ -87,7 +90,10 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
             "page": page,
             "status": status,
             "statuses": BulkJobItem.Status.choices,
-            "can_retry": job.failed and not job.is_active and self._may_retry(request, job),
+            # Failed records, or records a stopped job never reached.
+            "can_retry": not job.is_active
+            and (job.failed or job.done_count < job.total)
+            and self._may_retry(request, job),
             "progress_url": reverse("admin:jobs_bulkjob_progress", args=[job.pk]),
             "retry_url": reverse("admin:jobs_bulkjob_retry", args=[job.pk]),
         }
@@ -95,6 +101,8 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
 
     def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         job = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
         return JsonResponse(
             {
                 "status": job.status,
@@ -124,9 +132,10 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
         return HttpResponseRedirect(reverse("admin:jobs_bulkjob_change", args=[job.pk]))
 
     def _may_retry(self, request: HttpRequest, job: BulkJob) -> bool:
-        # Retrying repeats a write: it takes the right to make it (the records' change
-        # permission), which whoever created the job had.
-        return request.user.is_superuser or request.user == job.created_by
+        # Retrying repeats a write: it takes the right to make it, the change permission of
+        # the job's records (tenant scoping is the job's own: get_object answered 404 else).
+        model = get_operation(job.operation).model
+        return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
 
 
 @admin.register(BulkJobItem)

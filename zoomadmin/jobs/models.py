@@ -17,6 +17,9 @@ from zoomadmin.tenants.models import Tenant
 
 
 class BulkJob(models.Model):
+    #: Holds Zoom's data of its tenant: deleted with the synced data on a disconnect.
+    deleted_with_synced_data = True
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -86,6 +89,8 @@ class BulkJobItem(models.Model):
     )
     message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Which run claimed it: a run asks Zoom only about the items its own claim took.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -18,7 +18,8 @@ registrants, in one ``PUT …/registrants/status``)::
     def approve(*, tenant, client, actor, records, **params) -> Mapping[int, str | None]: ...
 
 It returns a note for the record (or ``None``), by record pk for a batch; a ``ZoomError`` it
-raises is the record's (or the whole batch's) failure in Zoom's words.
+raises is the record's (or the whole batch's) failure in Zoom's words, and
+:class:`OperationRefused` a refusal made here, without a request.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+
+
+class OperationRefused(Exception):
+    """An operation declines a record without asking Zoom (Zoom would refuse it by design:
+    a pending user cannot be deactivated, an owner cannot be). Its message is the reason."""
 
 
 @dataclass(frozen=True)

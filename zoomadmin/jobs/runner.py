@@ -20,20 +20,22 @@ Promises:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import connections, models
+from django.db import connection, connections, models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
-from zoomadmin.jobs.operations import Operation, get_operation
+from zoomadmin.jobs.operations import Operation, OperationRefused, get_operation
+from zoomadmin.tenants.audit import ReadBackFailed
 from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
 from zoomadmin.zoom.client import ZoomClient, concurrency_for
 from zoomadmin.zoom.errors import (
@@ -57,6 +59,12 @@ INTERRUPTED = (
 )
 # Errors that no other record of the job can escape.
 STOPS = (ZoomReauthorizationRequired, ZoomUnauthorized, TenantNotConnected)
+# Zoom's refusals that say the account, not the record, is out of something (Users OpenAPI:
+# 3412 "Your request was not accepted because the account has reached the maximum number of
+# Basic users", 2033/2034 no more licenses of the type): the rest would be refused alike.
+ACCOUNT_WIDE_CODES = frozenset({3412, 2033, 2034})
+# SQLite takes one writer at a time: more threads than this only wait for its lock.
+SQLITE_WORKERS = 2
 
 
 def jobs_create(
@@ -91,10 +99,12 @@ def jobs_create(
 
 
 def job_retry_failed(*, job: BulkJob) -> int:
-    """Put the job's failed and interrupted items back in the queue; how many."""
-    again = job.items.filter(
-        status__in=(BulkJobItem.Status.FAILED, BulkJobItem.Status.INTERRUPTED)
-    ).update(status=BulkJobItem.Status.PENDING, message="", finished_at=None)
+    """Put the job's failed and interrupted items back in the queue, and queue the job again
+    when any item waits (also those a stopped job never reached); how many will be done."""
+    job.items.filter(status__in=(BulkJobItem.Status.FAILED, BulkJobItem.Status.INTERRUPTED)).update(
+        status=BulkJobItem.Status.PENDING, message="", finished_at=None
+    )
+    again = job.items.filter(status=BulkJobItem.Status.PENDING).count()
     if again:
         _recount(job)
         BulkJob.objects.filter(pk=job.pk).update(
@@ -132,15 +142,85 @@ def job_run(
     except TenantNotConnected as error:
         return _finish(job, BulkJob.Status.FAILED, str(error))
     run = _Run(job, operation, client, deadline_seconds)
-    units = run.units()
     workers = concurrency or concurrency_for(client)
-    if workers <= 1 or len(units) <= 1:
-        for unit in units:
-            run.unit(unit)
-    else:
-        with ThreadPoolExecutor(max_workers=min(workers, len(units))) as pool:
-            list(pool.map(run.threaded_unit, units))
+    if connection.vendor == "sqlite":
+        workers = min(workers, SQLITE_WORKERS)
+    # In the calling thread (a page waiting on a handful), each record's outcome beats it.
+    heartbeat = _Heartbeat(job.pk) if workers > 1 else None
+    try:
+        units = run.units()
+        if workers <= 1 or len(units) <= 1:
+            for unit in units:
+                run.unit(unit)
+        else:
+            _in_threads(run, units, workers)
+    except Exception as error:
+        logger.exception("Bulk job %s stopped", job.pk)
+        return _finish(
+            job,
+            BulkJob.Status.FAILED,
+            f"Stopped by an error ({type(error).__name__}): {error}. "
+            "Retry the failed ones to go on with the rest.",
+        )
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
     return run.finish()
+
+
+def _in_threads(run: _Run, units: list[list[int]], workers: int) -> None:
+    """Each worker thread takes units until none is left, then closes its database connection
+    (one per thread for the whole job, not one per record)."""
+    todo: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+    for unit in units:
+        todo.put(unit)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while True:
+                try:
+                    unit = todo.get_nowait()
+                except queue.Empty:
+                    return
+                run.unit(unit)
+        except BaseException as error:  # noqa: BLE001 - raised again by the calling thread
+            failures.append(error)
+            run.stop.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(units)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+class _Heartbeat:
+    """Beats the job's heartbeat every few seconds while it runs, however long a request
+    waits (pacing, Retry-After): a live job is never taken for a dead worker's."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopped.wait(HEARTBEAT_SECONDS):
+                BulkJob.objects.filter(pk=self.job_id, status=BulkJob.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=HEARTBEAT_SECONDS + 5)
 
 
 class _Run:
@@ -178,28 +258,25 @@ class _Run:
         size = self.operation.batch_size
         return [pks[i : i + size] for pks in groups.values() for i in range(0, len(pks), size)]
 
-    def threaded_unit(self, item_pks: list[int]) -> None:
-        try:
-            self.unit(item_pks)
-        finally:
-            connections.close_all()
-
     def unit(self, item_pks: list[int]) -> None:
         if self.stop.is_set():
             return
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.out_of_time = True
             return
+        # One committed UPDATE claims what is still pending, under a token of this call: what
+        # another run took meanwhile is not in it, so no record is asked about twice.
+        token = uuid.uuid4().hex
+        BulkJobItem.objects.filter(pk__in=item_pks, status=BulkJobItem.Status.PENDING).update(
+            status=BulkJobItem.Status.RUNNING, claim=token, attempts=F("attempts") + 1
+        )
         claimed = list(
             BulkJobItem.objects.filter(
-                pk__in=item_pks, status=BulkJobItem.Status.PENDING
+                pk__in=item_pks, status=BulkJobItem.Status.RUNNING, claim=token
             ).values_list("pk", "object_pk")
         )
         if not claimed:
             return
-        BulkJobItem.objects.filter(
-            pk__in=[pk for pk, _ in claimed], status=BulkJobItem.Status.PENDING
-        ).update(status=BulkJobItem.Status.RUNNING, attempts=F("attempts") + 1)
         records = self._records([object_pk for _, object_pk in claimed])
         outcomes: dict[int, tuple[str, str]] = {}
         present = [(pk, records[object_pk]) for pk, object_pk in claimed if object_pk in records]
@@ -208,6 +285,12 @@ class _Run:
                 outcomes[pk] = (BulkJobItem.Status.FAILED, "No longer stored here.")
         try:
             outcomes.update(self._call(present))
+        except OperationRefused as refused:
+            message = str(refused)
+            outcomes.update({pk: (BulkJobItem.Status.FAILED, message) for pk, _ in present})
+        except ReadBackFailed as accepted:
+            message = str(accepted)
+            outcomes.update({pk: (BulkJobItem.Status.SUCCEEDED, message) for pk, _ in present})
         except STOPS as error:
             self._halt(_Stop(error), [pk for pk, _ in present])
             return
@@ -220,6 +303,9 @@ class _Run:
                 self._halt(_Stop(error, _resumes_at(error)), [pk for pk, _ in present])
                 return
         except ZoomError as error:
+            if error.code in ACCOUNT_WIDE_CODES:
+                self._halt(_Stop(error), [pk for pk, _ in present])
+                return
             outcomes.update({pk: (BulkJobItem.Status.FAILED, in_words(error)) for pk, _ in present})
         except Exception as error:  # noqa: BLE001 - one record's bug must not stop the others
             logger.exception("Bulk job %s: %s failed", self.job.pk, self.operation.name)

@@ -25,20 +25,26 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 
 from zoomadmin.jobs.models import BulkJobItem
 from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_run, jobs_create
-from zoomadmin.jobs.tasks import enqueue_job
+from zoomadmin.jobs.tasks import enqueue_job, schedule_job_resume
 from zoomadmin.records.models import ZoomRecord
+from zoomadmin.tenants.audit import ReadBackFailed
 from zoomadmin.tenants.models import Tenant, ZoomWrite
 from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
 from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
-from zoomadmin.zoom.errors import ZoomError, ZoomUnavailable
+from zoomadmin.zoom.errors import ZoomError, ZoomUnavailable, in_words, is_per_user_cap
 
+# Form fields whose values are secrets (Zoom's names): an autoCreate password, a meeting's
+# passcode, a host key.
+SECRET_FIELDS = ("password", "host_key")
 # Up to this many records, an action is done while the page waits; more become a bulk job.
 INLINE_MAX = 10
 RECORD_FIELDS = ("tenant", "synced_at", "deleted_at", "created", "updated")
@@ -106,8 +112,9 @@ MAY_HAVE_APPLIED = (
 
 def zoom_error_into_form(form: forms.Form, error: ZoomError) -> None:
     """Show Zoom's refusal on ``form``: its message on top, each of Zoom's field errors
-    (``{"field": "user_info.email", "message": …}``) on the form field of that name."""
-    form.add_error(None, str(error))
+    (``{"field": "user_info.email", "message": …}``) on the form field of that name. Zoom's
+    per-host cap of meeting creates and updates is said in words."""
+    form.add_error(None, in_words(error) if is_per_user_cap(error) else str(error))
     for item in error.errors:
         name = str(item.get("field") or "").rsplit(".", 1)[-1]
         if name in form.fields:
@@ -160,12 +167,17 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
     def change_form_initial(self, obj: ZoomRecord) -> dict[str, Any]:
         return {}
 
+    def change_form_kwargs(self, request: HttpRequest, obj: ZoomRecord) -> dict[str, Any]:
+        return {}
+
     def zoom_add(self, request: HttpRequest, form: forms.Form) -> ZoomRecord:
         raise NotImplementedError
 
     def zoom_change(self, request: HttpRequest, form: forms.Form, obj: ZoomRecord) -> ZoomRecord:
         raise NotImplementedError
 
+    # Error reports (500 e-mails, loggers that render the request) would quote them.
+    @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
@@ -173,13 +185,14 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             raise PermissionDenied
         form = self.add_form(request.POST or None, **self.add_form_kwargs(request))
         if request.method == "POST" and form.is_valid():
-            obj = self._send(form, lambda: self.zoom_add(request, form))
+            obj = self._send(request, form, lambda: self.zoom_add(request, form))
             if obj is not None:
                 self.log_addition(request, obj, [{"added": {}}])
                 messages.success(request, f"Zoom created “{obj}”.")
                 return HttpResponseRedirect(self._change_url(obj))
         return self._render_write(request, form, None, f"Add {self.opts.verbose_name}")
 
+    @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
     def change_view(
         self,
         request: HttpRequest,
@@ -191,21 +204,28 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
         if not self.has_change_permission(request, obj):
             return super().change_view(request, object_id, form_url, extra_context)
         initial = self.change_form_initial(obj)
-        form = self.change_form(request.POST or None, initial=initial)
+        form = self.change_form(
+            request.POST or None, initial=initial, **self.change_form_kwargs(request, obj)
+        )
         if request.method == "POST" and form.is_valid():
             if not form.has_changed():
                 messages.info(request, "Nothing changed; Zoom was not asked.")
                 return HttpResponseRedirect(self._change_url(obj))
-            stored = self._send(form, lambda: self.zoom_change(request, form, obj))
+            stored = self._send(request, form, lambda: self.zoom_change(request, form, obj))
             if stored is not None:
                 self.log_change(request, stored, [{"changed": {"fields": form.changed_data}}])
                 messages.success(request, f"Zoom changed “{stored}”.")
                 return HttpResponseRedirect(self._change_url(stored))
         return self._render_write(request, form, obj, f"Change {self.opts.verbose_name}")
 
-    def _send(self, form: forms.Form, call: Callable[[], ZoomRecord]) -> ZoomRecord | None:
+    def _send(
+        self, request: HttpRequest, form: forms.Form, call: Callable[[], ZoomRecord]
+    ) -> ZoomRecord | None:
         try:
             return call()
+        except ReadBackFailed as accepted:
+            messages.warning(request, str(accepted))
+            return accepted.record
         except ZoomError as error:
             zoom_error_into_form(form, error)
             if isinstance(error, ZoomUnavailable):
@@ -225,8 +245,9 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
                 field = self.opts.get_field(name)
                 value = getattr(obj, f"get_{name}_display", lambda n=name: getattr(obj, n))()
                 details.append((field.verbose_name, value))
-        writes, writes_url = [], ""
+        writes, writes_url, inlines = [], "", []
         if obj is not None:
+            inlines = self._inline_admin_formsets(request, obj)
             writes = ZoomWrite.objects.filter(
                 tenant_id=obj.tenant_id, kind=self.audit_kind, zoom_id=obj.zoom_id
             ).select_related("user")[:10]
@@ -243,9 +264,26 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             "writes_url": writes_url,
             "zoom_json": self.zoom_json(obj) if obj is not None else "",
             "has_view_permission": True,
-            "media": self.media + form.media,
+            "inline_admin_formsets": inlines,
+            "media": sum((inline.media for inline in inlines), self.media + form.media),
         }
         return TemplateResponse(request, self.write_template, context)
+
+    def _inline_admin_formsets(self, request: HttpRequest, obj: ZoomRecord) -> list[Any]:
+        """The record's children, shown read-only below the form as on a detail page (never
+        bound to the POST: they are Zoom's, and change only through Zoom)."""
+        formsets, instances = [], []
+        for inline in self.get_inline_instances(request, obj):
+            formset_class = inline.get_formset(request, obj)
+            formsets.append(
+                formset_class(
+                    instance=obj,
+                    prefix=formset_class.get_default_prefix(),
+                    queryset=inline.get_queryset(request),
+                )
+            )
+            instances.append(inline)
+        return self.get_inline_formsets(request, formsets, instances, obj)
 
     def _change_url(self, obj: ZoomRecord) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
@@ -281,19 +319,33 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             if len(jobs) == 1:
                 return HttpResponseRedirect(reverse("admin:jobs_bulkjob_change", args=[jobs[0].pk]))
             return HttpResponseRedirect(reverse("admin:jobs_bulkjob_changelist"))
+        stopped = False
         for job in jobs:
             # Not connected: the job fails with the reason, which is shown below.
             ended = job_run(job_id=job.pk, client=self._client_or_none(job.tenant), concurrency=1)
-            if ended is not None and ended.status != ended.Status.DONE and ended.message:
-                messages.error(request, f"{ended.tenant}: {ended.message}")
+            if ended is None or ended.status == ended.Status.DONE:
+                continue
+            stopped = True
+            if ended.status == ended.Status.PAUSED:
+                schedule_job_resume(ended)  # the rest is done when Zoom takes requests again
+            job_url = reverse("admin:jobs_bulkjob_change", args=[ended.pk])
+            messages.error(
+                request,
+                format_html(
+                    '{}: {} <a href="{}">The job</a>', ended.tenant, ended.message, job_url
+                ),
+            )
         items = BulkJobItem.objects.filter(job__in=jobs)
-        succeeded = items.filter(status=BulkJobItem.Status.SUCCEEDED).count()
+        succeeded = items.filter(status=BulkJobItem.Status.SUCCEEDED)
         failed = items.filter(
             status__in=(BulkJobItem.Status.FAILED, BulkJobItem.Status.INTERRUPTED)
         )
-        name = self.opts.verbose_name if succeeded == 1 else self.opts.verbose_name_plural
-        if succeeded or not failed:
-            messages.success(request, f"{op.done} {succeeded} {name}.")
+        count = succeeded.count()
+        name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+        if count or not (failed or stopped):
+            messages.success(request, f"{op.done} {count} {name}.")
+        for item in succeeded.exclude(message=""):
+            messages.info(request, f"{item.object_repr}: {item.message}")
         for item in failed:
             messages.error(request, f"{item.object_repr}: {item.message}")
         return None

@@ -28,6 +28,19 @@ SECRET_PARTS = ("password", "passcode", "host_key", "secret", "token")
 MASK = "********"
 
 
+class ReadBackFailed(Exception):
+    """Zoom accepted a write, but reading the result back failed: ``record`` shows what was
+    asked, and a re-sync shows what Zoom holds. Not a failure of the write."""
+
+    def __init__(self, record: Any, error: ZoomError) -> None:
+        super().__init__(
+            f"Zoom accepted it, but reading {record} back failed ({error}): shown as asked; "
+            "re-sync to see what Zoom holds."
+        )
+        self.record = record
+        self.error = error
+
+
 def masked(value: Any) -> Any:
     """``value`` with the value of every secret-named key replaced by a mask, at any depth."""
     if isinstance(value, Mapping):
@@ -58,9 +71,11 @@ def zoom_write(
     path: str,
     query: Mapping[str, Any] | None = None,
     body: Mapping[str, Any] | None = None,
+    zoom_id_of_answer: Callable[[Any], str] | None = None,
 ) -> _T:
     """Make the Zoom request ``call`` (the one described by ``method``, ``path``, ``query`` and
-    ``body``), record it, and return its answer; a ``ZoomError`` is recorded and raised."""
+    ``body``), record it, and return its answer; a ``ZoomError`` is recorded and raised.
+    ``zoom_id_of_answer`` names the object a create made, from Zoom's answer."""
     asked = {name: masked(dict(part)) for name, part in (("query", query), ("body", body)) if part}
     entry = ZoomWrite(
         tenant=tenant,
@@ -90,6 +105,8 @@ def zoom_write(
         raise
     entry.outcome = ZoomWrite.Outcome.SUCCEEDED
     entry.answer = masked(answer) if isinstance(answer, Mapping) else {}
+    if zoom_id_of_answer is not None:
+        entry.zoom_id = zoom_id_of_answer(answer)
     _save(entry)
     return answer
 

@@ -232,10 +232,11 @@ def synced_data_models() -> list[type[models.Model]]:
 def tenant_delete_synced_data(*, tenant: Tenant) -> dict[str, int]:
     """Delete the tenant's synced Zoom data; the number of rows deleted per model label."""
     deleted: dict[str, int] = {}
-    # The audit of writes quotes Zoom's data too (names, e-mail addresses, Zoom's answers):
-    # it goes with the rest. The tenant's own audit entries (who connected, who disconnected)
-    # stay.
-    for model in [*synced_data_models(), ZoomWrite]:
+    # What else quotes Zoom's data (names, e-mail addresses, Zoom's answers) goes with it:
+    # the audit of writes, and the models that say so (bulk jobs, webhook events). The
+    # tenant's own audit entries (who connected, who disconnected) stay.
+    quoting = [m for m in apps.get_models() if getattr(m, "deleted_with_synced_data", False)]
+    for model in [*synced_data_models(), ZoomWrite, *quoting]:
         _, per_model = model._default_manager.filter(tenant=tenant).delete()
         for label, count in per_model.items():
             if count:

@@ -40,6 +40,7 @@ import random
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -94,6 +95,35 @@ ERROR_CLASSES: dict[int, type[ZoomError]] = {
     409: ZoomConflict,
     429: ZoomRateLimited,
 }
+
+
+class UnsafeApiPath(ValueError):
+    """A raw request's path that could reach something other than the API base."""
+
+
+# A segment of a Zoom path: ids, emails, and the escapes Zoom's paths use (``%40`` "@", ``%2B``,
+# ``%3D``, ``%3A``, and ``%25XX``: a meeting UUID with "/" is double-encoded, "%252F").
+_PATH_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~@+=:-]|%(?:25[0-9A-Fa-f]{2}|40|2[Bb]|3[DdAa]))+$")
+
+
+def api_path(path: str) -> str:
+    """``path`` when it can name nothing but a resource under the API base, else
+    UnsafeApiPath: it starts with one ``/``, has no scheme, host, query or fragment (those go
+    apart), no empty segment, no character or escape a Zoom path has not, and no segment that
+    decodes (however often) to dots or holds a backslash."""
+    if not path.startswith("/") or path.startswith("//"):
+        raise UnsafeApiPath("The path must start with a single / (it is appended to the API base).")
+    for segment in path[1:].split("/"):
+        if not segment:
+            raise UnsafeApiPath("The path has an empty segment.")
+        if not _PATH_SEGMENT.match(segment):
+            raise UnsafeApiPath(f"The path segment {segment!r} has characters a Zoom path has not.")
+        decoded = segment
+        for _ in range(3):
+            decoded = urllib.parse.unquote(decoded)
+        if not decoded.strip(".") or "\\" in decoded:
+            raise UnsafeApiPath("The path may not go up (. or ..), however it is encoded.")
+    return path
 
 
 @dataclass(frozen=True)
@@ -273,6 +303,7 @@ class ZoomClient:
         Paced, and a 401 code 124 still refreshes the token once, but nothing else is retried:
         the superuser sees what Zoom answered. Only a request that got no answer raises.
         """
+        path = api_path(path)
         started = time.monotonic()
         response = self._send(method.upper(), path, params=params, json=json, retry=False)
         return RawResponse(
