@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from zoomadmin.tenants.models import Tenant, ZoomWrite
+from zoomadmin.zoom.client import RawResponse, ZoomClient, api_path
 from zoomadmin.zoom.errors import ZoomError, ZoomRateLimited
 
 _T = TypeVar("_T")
@@ -114,3 +115,53 @@ def zoom_write(
 def _save(entry: ZoomWrite) -> None:
     with transaction.atomic(durable=True):
         entry.save()
+
+
+def audited_raw_request(
+    *,
+    client: ZoomClient,
+    tenant: Tenant,
+    actor: Any,
+    method: str,
+    path: str,
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
+) -> RawResponse:
+    """A superuser's raw request (SPEC §7 "any endpoint"), whatever Zoom answers, recorded like
+    every write: the path must lie under the API base (``zoom.client.api_path``), else
+    ``UnsafeApiPath`` and no request."""
+    api_path(path)
+    entry = ZoomWrite(
+        tenant=tenant,
+        user=actor if getattr(actor, "pk", None) else None,
+        kind="raw request",
+        object_repr=f"{method} {path}"[:300],
+        action="raw request",
+        method=method,
+        path=path[:500],
+        asked={
+            name: masked(part if isinstance(part, Mapping) else {"json": part})
+            for name, part in (("query", query), ("body", body))
+            if part
+        },
+    )
+    try:
+        answer = client.raw_request(method, path, params=query or None, json=body)
+    except ZoomError as error:
+        entry.outcome = ZoomWrite.Outcome.FAILED
+        entry.message = str(error)
+        _save(entry)
+        raise
+    entry.status = answer.status
+    if answer.ok:
+        entry.outcome = ZoomWrite.Outcome.SUCCEEDED
+    elif 400 <= answer.status < 500 and answer.status != 429:
+        entry.outcome = ZoomWrite.Outcome.REFUSED
+    else:
+        entry.outcome = ZoomWrite.Outcome.FAILED
+    if isinstance(answer.body, Mapping):
+        entry.code = answer.body.get("code") if isinstance(answer.body.get("code"), int) else None
+        entry.message = str(answer.body.get("message") or "")[:2000] if not answer.ok else ""
+        entry.answer = masked(dict(answer.body)) if not answer.ok else {}
+    _save(entry)
+    return answer
