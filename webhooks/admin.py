@@ -5,7 +5,6 @@ superusers' only)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,11 +13,12 @@ from django.utils.html import format_html
 
 from webhooks.models import WebhookEvent
 from webhooks.tasks import enqueue_event
+from zoomadmin.records.admin import ReadOnlyMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(TenantScopedAdmin):
+class WebhookEventAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["received_at", "event", "tenant", "account_id", "status", "note", "deliveries"]
     actions = ["reprocess_events"]
     list_filter = ["status", "event", "tenant"]
@@ -59,12 +59,3 @@ class WebhookEventAdmin(TenantScopedAdmin):
     @admin.display(description="payload")
     def payload_json(self, event: WebhookEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

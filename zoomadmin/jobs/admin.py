@@ -4,8 +4,6 @@ queues the failed and interrupted records again. Read-only otherwise, tenant-sco
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -24,24 +22,14 @@ from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_retry_failed
 from zoomadmin.jobs.tasks import enqueue_job
+from zoomadmin.records.admin import ReadOnlyMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 ITEMS_PER_PAGE = 100
 
 
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(BulkJob)
-class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
+class BulkJobAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["title", "tenant", "status", "progress", "failed", "created_by", "created"]
     list_filter = ["status", "operation", "tenant"]
     list_select_related = ["tenant", "created_by"]
@@ -139,7 +127,7 @@ class BulkJobAdmin(_ReadOnly, TenantScopedAdmin):
 
 
 @admin.register(BulkJobItem)
-class BulkJobItemAdmin(_ReadOnly, TenantScopedAdmin):
+class BulkJobItemAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["object_repr", "job", "status", "message", "finished_at"]
     list_filter = ["status", "job__operation"]
     list_select_related = ["job"]

@@ -32,6 +32,7 @@ from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
 from webhooks.models import WebhookEvent
+from zoomadmin.records.admin import ReadOnlyMixin
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
 from zoomadmin.tenants.scoping import (
     SuperuserOnlyMixin,
@@ -289,7 +290,7 @@ class TenantMembershipAdmin(TenantScopedAdmin):
 
 
 @admin.register(ZoomWrite)
-class WriteAuditAdmin(TenantScopedAdmin):
+class WriteAuditAdmin(ReadOnlyMixin, TenantScopedAdmin):
     """The audit of every write this app asked Zoom for: read-only, filterable."""
 
     list_display = [
@@ -325,15 +326,6 @@ class WriteAuditAdmin(TenantScopedAdmin):
         "message",
         "answer",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 WEBHOOK_SUMMARY_DAYS = 7
