@@ -33,6 +33,8 @@ class WebhookEvent(models.Model):
     # When the event happened in Zoom (milliseconds since the epoch, Zoom's event_ts).
     event_ts = models.BigIntegerField(null=True, blank=True)
     request_id = models.CharField("Zoom request ID", max_length=200, blank=True)
+    # The id of the object the event is about (a user's, a meeting's; a recording's UUID).
+    object_id = models.CharField("Zoom object ID", max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=300, unique=True)
     payload = models.JSONField(default=dict)
     status = models.CharField(
@@ -52,7 +54,10 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = "webhook event"
-        indexes = [models.Index(fields=["tenant", "event"], name="webhooks_tenant_event")]
+        indexes = [
+            models.Index(fields=["tenant", "event"], name="webhooks_tenant_event"),
+            models.Index(fields=["tenant", "object_id"], name="webhooks_tenant_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} ({self.account_id or 'no account'})"

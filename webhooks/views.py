@@ -105,6 +105,7 @@ def event_fields(envelope: dict[str, Any]) -> dict[str, Any]:
         "event": envelope["event"][:100],
         "event_ts": event_ts,
         "account_id": account_id,
+        "object_id": str(obj.get("id") or obj.get("uuid") or "")[:200],
         "dedupe_key": key[:300],
     }
 

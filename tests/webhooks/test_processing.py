@@ -169,3 +169,33 @@ def test_the_tenant_page_says_which_events_arrived_lately_and_when(
     assert "Webhook events of the last 7 days" in page
     assert "user.updated" in page
     assert f"tenant__id__exact={tenant.pk}" in page
+
+
+def test_a_user_s_page_shows_who_changed_what_in_zoom_and_from_here(
+    admin_client, tenant, sandbox, outbox, deliver
+):
+    user = member(sandbox)
+    stored = ZoomUser.objects.get(tenant=tenant, zoom_id=user["id"])
+    old_title = stored.job_title
+    client_for_tenant(tenant).update_user(user["id"], {"job_title": "Set in Zoom"})
+    (event,) = outbox.take("user.updated")
+    assert deliver(event) == 200
+    url = f"/admin/users/zoomuser/{stored.pk}/change/"
+    form = {
+        "first_name": stored.first_name,
+        "last_name": stored.last_name,
+        "display_name": stored.display_name,
+        "type": str(stored.type),
+        "dept": "Set here",
+        "job_title": "Set in Zoom",
+        "timezone": stored.timezone,
+        "language": stored.zoom_data.get("language", ""),
+        "pmi": str(stored.pmi or ""),
+    }
+    assert admin_client.post(url, form).status_code == 302
+    page = admin_client.get(url).content.decode()
+    history = page[page.index('id="change-history"') :]
+    assert "user.updated" in history and event["payload"]["operator"] in history
+    assert f"job_title: {old_title} → Set in Zoom" in history or "job_title: Set in Zoom" in history
+    assert "dept: Set here" in history
+    assert history.index("dept: Set here") < history.index("user.updated")  # newest first

@@ -31,6 +31,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
+from webhooks.history import change_history
 from zoomadmin.jobs.models import BulkJobItem
 from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_run, jobs_create
@@ -38,7 +39,7 @@ from zoomadmin.jobs.tasks import enqueue_job, schedule_job_resume
 from zoomadmin.records.export import csv_rows, export_columns
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.tenants.audit import ReadBackFailed
-from zoomadmin.tenants.models import Tenant, ZoomWrite
+from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.scoping import TenantScopedAdmin, TenantScopedTabularInline
 from zoomadmin.tenants.tokens import TenantNotConnected, client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
@@ -285,12 +286,12 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
                 field = self.opts.get_field(name)
                 value = getattr(obj, f"get_{name}_display", lambda n=name: getattr(obj, n))()
                 details.append((field.verbose_name, value))
-        writes, writes_url, inlines = [], "", []
+        history, writes_url, inlines = [], "", []
         if obj is not None:
             inlines = self._inline_admin_formsets(request, obj)
-            writes = ZoomWrite.objects.filter(
-                tenant_id=obj.tenant_id, kind=self.audit_kind, zoom_id=obj.zoom_id
-            ).select_related("user")[:10]
+            history = change_history(
+                tenant_id=obj.tenant_id, kind=self.audit_kind, zoom_id=str(obj.zoom_id)
+            )
             query = urlencode({"kind": self.audit_kind, "zoom_id": obj.zoom_id})
             writes_url = f"{reverse('admin:tenants_zoomwrite_changelist')}?{query}"
         context = {
@@ -300,7 +301,7 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             "form": form,
             "original": obj,
             "details": details,
-            "writes": writes,
+            "history": history,
             "writes_url": writes_url,
             "zoom_json": self.zoom_json(obj) if obj is not None else "",
             "has_view_permission": True,
