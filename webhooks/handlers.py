@@ -39,6 +39,7 @@ from meetings.services import (
 )
 from users.models import ZoomUser
 from users.services import user_mark_deleted, user_refresh, users_upsert
+from webhooks.models import WebhookEvent
 from zoomadmin.sync.observations import subtree_observed_at, users_observed_at
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.services import tenant_app_client_id, tenant_disconnect
@@ -46,6 +47,8 @@ from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.errors import ZoomNotFound
 
 STALE = "Older than what the sync last saw: not applied."
+FETCHED = "Fetched from Zoom"
+ALREADY_FETCHED = "Already read from Zoom since (a burst about one object costs one request)."
 
 
 @dataclass
@@ -96,13 +99,13 @@ def user_updated(context: Context) -> str:
         # Zoom's own published example names two ids here: which user changed is not certain.
         for user_id in {old["id"], obj["id"]}:
             _refetch_user(context, user_id)
-        return "The event named two users: both fetched from Zoom."
+        return f"{FETCHED}: the event named two users, so both were read again."
     if _older_than(users_observed_at(context.tenant), context.at):
         return STALE
     stored = ZoomUser.objects.filter(tenant=context.tenant, zoom_id=str(obj.get("id"))).first()
     if stored is None:
         _refetch_user(context, str(obj.get("id")))
-        return "Not stored yet: fetched from Zoom."
+        return f"{FETCHED}: not stored yet."
     item = {**context.object, "email": obj.get("email", stored.email)}
     users_upsert(tenant=context.tenant, items=[item], synced_at=context.at, partial=True)
     return ""
@@ -132,7 +135,23 @@ def user_gone(context: Context) -> str:
     return "" if marked else "Not stored, or stored from a newer state."
 
 
+def _seen_since(model: Any, context: Context, zoom_id: Any) -> bool:
+    """Whether Zoom's object was read after this event happened (stored from a newer state, or
+    fetched for another event since): a burst of events about one object costs one request."""
+    stored = model.objects.filter(tenant=context.tenant, zoom_id=zoom_id, synced_at__gte=context.at)
+    if stored.exists():
+        return True
+    return WebhookEvent.objects.filter(
+        tenant=context.tenant,
+        object_id=str(zoom_id),
+        note__startswith=FETCHED,
+        processed_at__gte=context.at,
+    ).exists()
+
+
 def _refetch_user(context: Context, user_id: str) -> None:
+    if _seen_since(ZoomUser, context, user_id):
+        return
     user = ZoomUser.objects.filter(tenant=context.tenant, zoom_id=user_id).first()
     user = user or ZoomUser(tenant=context.tenant, zoom_id=user_id)
     user_refresh(tenant=context.tenant, client=client_for_tenant(context.tenant), user=user)
@@ -204,8 +223,11 @@ def _meeting_status(status: str) -> Callable[[Context], str]:
 
 
 def _refetch_hosted(context: Context, webinar: bool) -> str:
-    client = client_for_tenant(context.tenant)
     zoom_id = context.object.get("id")
+    model = Webinar if webinar else Meeting
+    if _seen_since(model, context, zoom_id):
+        return ALREADY_FETCHED
+    client = client_for_tenant(context.tenant)
     try:
         data = client.get_webinar(zoom_id) if webinar else client.get_meeting(zoom_id)
     except ZoomNotFound:
@@ -214,7 +236,7 @@ def _refetch_hosted(context: Context, webinar: bool) -> str:
         return "Gone from Zoom: marked deleted."
     upsert = webinars_upsert if webinar else meetings_upsert
     upsert(tenant=context.tenant, items=[data], synced_at=datetime.now(UTC))
-    return "An occurrence changed: the series fetched from Zoom."
+    return f"{FETCHED}: an occurrence changed, so the series was read again."
 
 
 # --- registrants and recordings ------------------------------------------------------------

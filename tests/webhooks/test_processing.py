@@ -199,3 +199,25 @@ def test_a_user_s_page_shows_who_changed_what_in_zoom_and_from_here(
     assert f"job_title: {old_title} → Set in Zoom" in history or "job_title: Set in Zoom" in history
     assert "dept: Set here" in history
     assert history.index("dept: Set here") < history.index("user.updated")  # newest first
+
+
+def test_a_burst_of_occurrence_changes_costs_one_request(tenant, sandbox, deliver, settings):
+    settings.ZOOM_WEBHOOK_SECRET_TOKENS = ["sandbox-webhook-secret"]
+    meeting = sandbox.state.default_account.meetings_of(member(sandbox)["id"])[0]
+    route = "GET /v2/meetings/{meetingId}"
+    before = sandbox.state.stats.requests_by_route[route]
+    time.sleep(0.01)
+    now = int(time.time() * 1000)  # after the sync: each is news to the mirror
+    for n in range(5):  # one occurrence each (payload.scope "single"): the series is fetched
+        envelope = {
+            "event": "meeting.updated",
+            "event_ts": now + n,
+            "payload": {
+                "account_id": tenant.account_id,
+                "scope": "single",
+                "object": {"id": meeting["id"], "occurrences": [{"occurrence_id": str(n)}]},
+                "old_object": {"id": meeting["id"]},
+            },
+        }
+        assert deliver(envelope) == 200
+    assert sandbox.state.stats.requests_by_route[route] == before + 1
