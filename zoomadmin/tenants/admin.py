@@ -22,7 +22,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from webhooks.models import WebhookEvent
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.sync.tasks import enqueue_tenant_sync
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
 from zoomadmin.tenants.scoping import (
     SuperuserOnlyMixin,
@@ -117,7 +118,7 @@ class TenantAdmin(TenantScopedAdmin):
         "updated",
     ]
     inlines = [MembershipInline, AuditEntryInline]
-    actions = ["disconnect_tenants"]
+    actions = ["sync_now", "disconnect_tenants"]
     change_list_template = "admin/tenants/tenant/change_list.html"
     change_form_template = "admin/tenants/tenant/change_form.html"
 
@@ -129,6 +130,7 @@ class TenantAdmin(TenantScopedAdmin):
                 view(self.disconnect_view),
                 name="tenants_tenant_disconnect",
             ),
+            path("<path:object_id>/sync/", view(self.sync_view), name="tenants_tenant_sync"),
             *super().get_urls(),
         ]
 
@@ -225,6 +227,28 @@ class TenantAdmin(TenantScopedAdmin):
         except ZoomError as error:
             form.add_error(None, str(error))
         return None
+
+    # --- syncing ----------------------------------------------------------------------------
+
+    @admin.action(description="Sync the selected Zoom accounts now", permissions=["change"])
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        connected = list(queryset.filter(status=Tenant.Status.CONNECTED))
+        for tenant in connected:
+            enqueue_tenant_sync(tenant.pk, trigger="admin")
+        skipped = queryset.count() - len(connected)
+        note = f"; {skipped} not connected, not synced" if skipped else ""
+        messages.success(
+            request, f"Queued a sync of {len(connected)} Zoom account(s) for the workers{note}."
+        )
+
+    def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        tenant = self.get_object(request, unquote(object_id))
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request, tenant):
+            raise PermissionDenied
+        self.sync_now(request, Tenant.objects.filter(pk=tenant.pk))
+        return HttpResponseRedirect(reverse("admin:tenants_tenant_change", args=[tenant.pk]))
 
     # --- disconnecting -----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""CSV export: the whole changelist as filtered and searched, or the selection, streamed."""
+"""CSV export (the whole changelist as filtered and searched, or the selection, streamed), the
+admin's own titles, and a tenant's "Sync now"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from users.models import ZoomUser
+from zoomadmin.sync.models import SyncRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,3 +42,14 @@ def test_the_export_action_holds_the_selection(admin_client, tenant, sandbox):
         LIST_URL, {"action": "export_csv", "_selected_action": [u.pk for u in chosen]}
     )
     assert [row["Zoom user ID"] for row in rows(response)] == [u.zoom_id for u in chosen]
+
+
+def test_the_admin_is_zoomadmin_and_a_tenant_syncs_from_its_page(admin_client, tenant):
+    index = admin_client.get("/admin/").content.decode()
+    assert "<title>" in index and "zoomadmin" in index and "View site" not in index
+    page = admin_client.get(f"/admin/tenants/tenant/{tenant.pk}/change/").content.decode()
+    assert "Sync now" in page
+    before = SyncRun.objects.filter(tenant=tenant).count()
+    response = admin_client.post(f"/admin/tenants/tenant/{tenant.pk}/sync/")
+    assert response.status_code == 302
+    assert SyncRun.objects.filter(tenant=tenant).count() == before + 1  # the task ran inline
