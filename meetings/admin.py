@@ -1,10 +1,18 @@
 """Meetings, webinars, registrants, cloud recordings and past webinar participants of the
-signed-in staff user's tenants (read-only mirror; actions come with the admin issue)."""
+signed-in staff user's tenants. Meetings and webinars are added, changed, deleted, ended and
+re-synced in Zoom from here (``meetings.services``: Zoom first, then the mirror)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from meetings.forms import MeetingDeleteForm, MeetingForm, WebinarDeleteForm, WebinarForm
 from meetings.models import (
     CloudRecording,
     Meeting,
@@ -14,7 +22,19 @@ from meetings.models import (
     WebinarParticipant,
     WebinarRegistrant,
 )
-from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin, ZoomRecordInline
+from meetings.registrant_forms import RegistrantAddForm
+from meetings.services import (
+    meeting_create,
+    meeting_update,
+    registrant_add,
+    webinar_create,
+    webinar_update,
+)
+from users.models import ZoomUser
+from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin, ZoomRecordInline, ZoomWriteAdmin
+from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.scoping import TenantScopedAdmin, scope_to_user, tenants_for
+from zoomadmin.tenants.tokens import client_for_tenant
 
 SCHEDULED_FIELDS = [
     "zoom_id",
@@ -68,8 +88,58 @@ class RecordingFileInline(ZoomRecordInline):
     readonly_fields = fields
 
 
+class ScheduledAdmin(ZoomWriteAdmin):
+    """Meetings and webinars: added for a host, changed, deleted and re-synced in Zoom from
+    here, through ``meetings.services`` (Zoom first, then the mirror)."""
+
+    fields: list[str] = SCHEDULED_FIELDS
+    date_hierarchy = "start_time"
+    search_fields = ["topic", "=zoom_id", "host_email", "host_zoom_id"]
+    #: The prefix of this kind's bulk operations: "meetings", "webinars".
+    operations = ""
+    delete_form: type[forms.Form] = forms.Form
+    delete_intro = ""
+
+    def has_zoom_delete_permission(self, request: HttpRequest) -> bool:
+        # Django's delete permission of the model; the stock delete (of the row) stays off.
+        return TenantScopedAdmin.has_delete_permission(self, request)
+
+    def add_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        connected = tenants_for(request.user).filter(status=Tenant.Status.CONNECTED)
+        hosts = ZoomUser.objects.filter(
+            tenant__in=connected, deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE
+        ).select_related("tenant")
+        # The admin's autocomplete of users (searched within the user's tenants).
+        widget = AutocompleteSelect(self.model._meta.get_field("host"), self.admin_site)
+        return {"hosts": hosts, "host_widget": widget}
+
+    def change_form_initial(self, obj: Any) -> dict[str, Any]:
+        return self.change_form.initial_for(obj)
+
+    def change_form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"host": obj.host}
+
+    def _present(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(deleted_at__isnull=True).select_related("tenant")
+
+    def _delete(self, request: HttpRequest, queryset: QuerySet, action: str) -> HttpResponse | None:
+        records = list(self._present(queryset))
+        form = self.delete_form(request.POST if "post" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            return self.zoom_bulk(request, records, f"{self.operations}.delete", form.options())
+        return self.action_options(
+            request,
+            records,
+            form,
+            title=f"Delete {self.opts.verbose_name_plural} in Zoom",
+            action=action,
+            submit="Delete in Zoom",
+            intro=self.delete_intro,
+        )
+
+
 @admin.register(Meeting)
-class MeetingAdmin(ZoomRecordAdmin):
+class MeetingAdmin(ScheduledAdmin):
     list_display = [
         "topic",
         "zoom_id",
@@ -82,14 +152,53 @@ class MeetingAdmin(ZoomRecordAdmin):
         "in_zoom",
     ]
     list_filter = ["tenant", "type", "status", "host", "start_time", InZoomFilter]
-    search_fields = ["topic", "=zoom_id", "host_email", "host_zoom_id"]
-    date_hierarchy = "start_time"
     fields = [*SCHEDULED_FIELDS, "status"]
     inlines = [MeetingRegistrantInline]
+    add_form = MeetingForm
+    change_form = MeetingForm
+    audit_kind = "meeting"
+    operations = "meetings"
+    delete_form = MeetingDeleteForm
+    delete_intro = (
+        "Zoom deletes each meeting (a recurring one with all its occurrences) and its "
+        "registrations. A deleted meeting cannot be started or joined again."
+    )
+    actions = ["delete_meetings", "end_meetings", "resync_meetings"]
+
+    def zoom_add(self, request: HttpRequest, form: MeetingForm) -> Meeting:
+        host = form.cleaned_data["host"]
+        return meeting_create(
+            tenant=host.tenant,
+            client=client_for_tenant(host.tenant, interactive=True),
+            actor=request.user,
+            host=host,
+            body=form.zoom_body(),
+        )
+
+    def zoom_change(self, request: HttpRequest, form: MeetingForm, obj: Meeting) -> Meeting:
+        return meeting_update(
+            tenant=obj.tenant,
+            client=client_for_tenant(obj.tenant, interactive=True),
+            actor=request.user,
+            meeting=obj,
+            changes=form.zoom_body(changed_only=True),
+        )
+
+    @admin.action(description="Delete the selected meetings in Zoom", permissions=["zoom_delete"])
+    def delete_meetings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._delete(request, queryset, "delete_meetings")
+
+    @admin.action(description="End the selected live meetings", permissions=["change"])
+    def end_meetings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.zoom_bulk(request, self._present(queryset), "meetings.end")
+
+    @admin.action(description="Re-sync the selected meetings from Zoom", permissions=["view"])
+    def resync_meetings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.zoom_bulk(request, queryset.select_related("tenant"), "meetings.resync")
 
 
 @admin.register(Webinar)
-class WebinarAdmin(ZoomRecordAdmin):
+class WebinarAdmin(ScheduledAdmin):
     list_display = [
         "topic",
         "zoom_id",
@@ -101,15 +210,119 @@ class WebinarAdmin(ZoomRecordAdmin):
         "in_zoom",
     ]
     list_filter = ["tenant", "type", "host", "start_time", InZoomFilter]
-    search_fields = ["topic", "=zoom_id", "host_email", "host_zoom_id"]
-    date_hierarchy = "start_time"
-    fields = SCHEDULED_FIELDS
     inlines = [WebinarRegistrantInline, WebinarParticipantInline]
+    add_form = WebinarForm
+    change_form = WebinarForm
+    audit_kind = "webinar"
+    operations = "webinars"
+    delete_form = WebinarDeleteForm
+    delete_intro = "Zoom deletes each webinar (a recurring one with all its occurrences)."
+    actions = ["delete_webinars", "resync_webinars"]
+
+    def zoom_add(self, request: HttpRequest, form: WebinarForm) -> Webinar:
+        host = form.cleaned_data["host"]
+        return webinar_create(
+            tenant=host.tenant,
+            client=client_for_tenant(host.tenant, interactive=True),
+            actor=request.user,
+            host=host,
+            body=form.zoom_body(),
+        )
+
+    def zoom_change(self, request: HttpRequest, form: WebinarForm, obj: Webinar) -> Webinar:
+        return webinar_update(
+            tenant=obj.tenant,
+            client=client_for_tenant(obj.tenant, interactive=True),
+            actor=request.user,
+            webinar=obj,
+            changes=form.zoom_body(changed_only=True),
+        )
+
+    @admin.action(description="Delete the selected webinars in Zoom", permissions=["zoom_delete"])
+    def delete_webinars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._delete(request, queryset, "delete_webinars")
+
+    @admin.action(description="Re-sync the selected webinars from Zoom", permissions=["view"])
+    def resync_webinars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.zoom_bulk(request, queryset.select_related("tenant"), "webinars.resync")
 
 
-class RegistrantAdmin(ZoomRecordAdmin):
+class RegistrantAdmin(ZoomWriteAdmin):
+    """Registrants of the meeting (or webinar) that ``parent`` names: added in Zoom from the
+    add page, approved, denied, cancelled or re-synced in bulk (``meetings.operations``; up to
+    30 of one meeting in one Zoom call). Zoom has no "update a registrant": the change page
+    stays read-only."""
+
     list_filter = ["tenant", "status", InZoomFilter]
     search_fields = ["email", "first_name", "last_name", "=zoom_id"]
+    add_form = RegistrantAddForm
+    audit_kind = "registrant"
+    actions = [
+        "approve_registrants",
+        "deny_registrants",
+        "cancel_registrants",
+        "resync_registrants",
+    ]
+    #: The registrant's meeting or webinar: "meeting" or "webinar".
+    parent = ""
+    #: The prefix of this kind's bulk operations: "registrants" or "webinar_registrants".
+    operations = ""
+
+    def has_zoom_write_permission(self, request: HttpRequest) -> bool:
+        # Django's change permission of the model: the change page is read-only, not the kind.
+        return TenantScopedAdmin.has_change_permission(self, request)
+
+    def add_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        relation = self.model._meta.get_field(self.parent)
+        parents = relation.related_model._default_manager.filter(
+            deleted_at__isnull=True, tenant__status=Tenant.Status.CONNECTED
+        ).select_related("tenant")
+        chosen = request.GET.get(self.parent)  # "Add" from the meeting's page
+        return {
+            "parent": self.parent,
+            "parents": scope_to_user(parents, request.user),
+            "relation": relation,
+            "admin_site": self.admin_site,
+            "initial": {self.parent: chosen} if chosen else {},
+        }
+
+    def zoom_add(self, request: HttpRequest, form: RegistrantAddForm) -> Any:
+        parent = form.cleaned_data[self.parent]
+        added = registrant_add(
+            tenant=parent.tenant,
+            client=client_for_tenant(parent.tenant, interactive=True),
+            actor=request.user,
+            parent=parent,
+            fields=form.registrant(),
+        )
+        messages.success(request, f"Zoom's join URL for {added.registrant}: {added.join_url}")
+        return added.registrant
+
+    def _present(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(deleted_at__isnull=True).select_related("tenant", self.parent)
+
+    def _status(self, request: HttpRequest, queryset: QuerySet, action: str) -> HttpResponse | None:
+        return self.zoom_bulk(request, self._present(queryset), f"{self.operations}.{action}")
+
+    @admin.action(description="Approve the selected registrants", permissions=["zoom_write"])
+    def approve_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._status(request, queryset, "approve")
+
+    @admin.action(description="Deny the selected registrants", permissions=["zoom_write"])
+    def deny_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._status(request, queryset, "deny")
+
+    @admin.action(
+        description="Cancel the selected registrants' approved registrations",
+        permissions=["zoom_write"],
+    )
+    def cancel_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._status(request, queryset, "cancel")
+
+    @admin.action(description="Re-sync the selected registrants from Zoom", permissions=["view"])
+    def resync_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        records = queryset.select_related("tenant", self.parent)
+        return self.zoom_bulk(request, records, f"{self.operations}.resync")
 
 
 @admin.register(MeetingRegistrant)
@@ -117,6 +330,8 @@ class MeetingRegistrantAdmin(RegistrantAdmin):
     list_display = ["email", "first_name", "last_name", "status", "meeting", "tenant", "in_zoom"]
     list_select_related = ["tenant", "meeting"]
     fields = ["meeting", *REGISTRANT_FIELDS, "join_url"]
+    parent = "meeting"
+    operations = "registrants"
 
 
 @admin.register(WebinarRegistrant)
@@ -124,10 +339,45 @@ class WebinarRegistrantAdmin(RegistrantAdmin):
     list_display = ["email", "first_name", "last_name", "status", "webinar", "tenant", "in_zoom"]
     list_select_related = ["tenant", "webinar"]
     fields = ["webinar", *REGISTRANT_FIELDS, "join_url"]
+    parent = "webinar"
+    operations = "webinar_registrants"
+
+
+class RecordingDeleteAdmin(ZoomWriteAdmin):
+    """Deleting in Zoom, to Zoom's trash, after a confirmation page (``meetings.operations``).
+    Django's delete permission of the model is asked for; the stock delete stays off."""
+
+    #: The bulk operation, and what the confirmation page says.
+    delete_operation = ""
+    delete_intro = ""
+
+    def has_zoom_delete_permission(self, request: HttpRequest) -> bool:
+        return TenantScopedAdmin.has_delete_permission(self, request)
+
+    def _zoom_delete(
+        self, request: HttpRequest, records: list[Any], action: str
+    ) -> HttpResponse | None:
+        form = forms.Form(request.POST if "post" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            return self.zoom_bulk(request, records, self.delete_operation, {"action": "trash"})
+        return self.action_options(
+            request,
+            records,
+            form,
+            title=f"Delete {self.opts.verbose_name_plural} in Zoom",
+            action=action,
+            submit="Yes, delete in Zoom",
+            intro=self.delete_intro,
+        )
+
+
+# The webhook description of recording.trashed: "Users can recover recordings from the trash up
+# to 30 days after deletion."
+TRASH_WORDS = "Zoom moves them to its trash, where they can be recovered for 30 days."
 
 
 @admin.register(CloudRecording)
-class CloudRecordingAdmin(ZoomRecordAdmin):
+class CloudRecordingAdmin(RecordingDeleteAdmin):
     list_display = [
         "topic",
         "meeting_zoom_id",
@@ -159,6 +409,78 @@ class CloudRecordingAdmin(ZoomRecordAdmin):
         "share_url",
     ]
     inlines = [RecordingFileInline]
+    audit_kind = "recording"
+    actions = ["delete_recordings"]
+    delete_operation = "recordings.delete"
+    delete_intro = (
+        "Zoom deletes every file of each recording (“Delete all of a meeting's or webinar's "
+        f"recording files”). {TRASH_WORDS}"
+    )
+
+    @admin.action(
+        description="Delete the selected recordings in Zoom (to Zoom's trash)",
+        permissions=["zoom_delete"],
+    )
+    def delete_recordings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        present = list(queryset.filter(deleted_at__isnull=True).select_related("tenant"))
+        return self._zoom_delete(request, present, "delete_recordings")
+
+
+@admin.register(RecordingFile)
+class RecordingFileAdmin(RecordingDeleteAdmin):
+    list_display = [
+        "recording_type",
+        "file_type",
+        "file_extension",
+        "file_size",
+        "recording_start",
+        "recording",
+        "tenant",
+        "in_zoom",
+    ]
+    list_select_related = ["tenant", "recording"]
+    list_filter = ["tenant", "file_type", "recording_type", InZoomFilter]
+    search_fields = ["=zoom_id", "recording__topic", "=recording__zoom_id"]
+    fields = [
+        "recording",
+        "zoom_id",
+        "recording_type",
+        "file_type",
+        "file_extension",
+        "file_name",
+        "file_size",
+        "status",
+        "recording_start",
+        "recording_end",
+        "play_url",
+        "download_url",
+    ]
+    audit_kind = "recording file"
+    actions = ["delete_recording_files"]
+    delete_operation = "recording_files.delete"
+    delete_intro = f"Zoom deletes each file from its recording; the other files stay. {TRASH_WORDS}"
+
+    @admin.action(
+        description="Delete the selected recording files in Zoom (to Zoom's trash)",
+        permissions=["zoom_delete"],
+    )
+    def delete_recording_files(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        present = queryset.filter(deleted_at__isnull=True).select_related("tenant", "recording")
+        files, unnamed = [], []
+        for recording_file in present:
+            (files if recording_file.zoom_data.get("id") else unnamed).append(recording_file)
+        for recording_file in unnamed:
+            # Zoom lists some files without an id (a timeline, a file still processing).
+            messages.warning(
+                request,
+                f"{recording_file}: Zoom gives this file no id, so it cannot be deleted alone; "
+                "delete its recording instead.",
+            )
+        if not files:
+            return None
+        return self._zoom_delete(request, files, "delete_recording_files")
 
 
 @admin.register(WebinarParticipant)

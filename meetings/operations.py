@@ -5,9 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetings.services import user_offboard
+from meetings.models import (
+    CloudRecording,
+    Meeting,
+    MeetingRegistrant,
+    RecordingFile,
+    Webinar,
+    WebinarRegistrant,
+)
+from meetings.services import (
+    meeting_delete,
+    meeting_end,
+    meeting_refresh,
+    recording_delete,
+    recording_file_delete,
+    registrant_refresh,
+    registrants_set_status,
+    user_offboard,
+    webinar_delete,
+    webinar_refresh,
+)
 from users.models import ZoomUser
 from zoomadmin.jobs.operations import operation
+from zoomadmin.zoom.client import REGISTRANT_STATUS_BATCH
 
 
 @operation(
@@ -43,3 +63,177 @@ def offboard(
     handed = f"handed over to {successor}" if successor is not None else ""
     gone = f"deleted with the user: {gone}" if gone else ""
     return "; ".join(part for part in (note, handed, gone) if part)
+
+
+# --- registrants and recordings ------------------------------------------------------------
+
+# Statuses in which a status action is not asked of Zoom (a day's registrant status changes
+# are limited: FACTS.md §5, "registrant status: 10/day same registrant"): the registrant is
+# there already, or, for cancel ("Cancel previously approved registrant's registration"), it
+# was never approved.
+NOT_ASKED = {
+    "approve": {"approved": "Already approved: Zoom was not asked."},
+    "deny": {"denied": "Already denied: Zoom was not asked."},
+    "cancel": {
+        "denied": "Already denied or cancelled: Zoom was not asked.",
+        "pending": "Pending, never approved: Zoom cancels approved registrations only (deny "
+        "it instead). Zoom was not asked.",
+    },
+}
+
+
+def _set_status(
+    action: str, *, tenant: Any, client: Any, actor: Any, records: list[Any]
+) -> dict[int, str]:
+    notes = {r.pk: NOT_ASKED[action][r.status] for r in records if r.status in NOT_ASKED[action]}
+    asked = [r for r in records if r.pk not in notes]
+    notes.update(
+        registrants_set_status(
+            tenant=tenant, client=client, actor=actor, registrants=asked, action=action
+        )
+    )
+    return notes
+
+
+def _declare_status_operations(
+    prefix: str, model: type[Any], parent: str, verbs: dict[str, tuple[str, str]]
+) -> None:
+    """One batched operation per status action: up to 30 registrants of one meeting (or
+    webinar) in one ``PUT …/registrants/status``."""
+    for action, (verb, done) in verbs.items():
+
+        def run(*, action: str = action, **kwargs: Any) -> dict[int, str]:
+            return _set_status(action, **kwargs)
+
+        operation(
+            f"{prefix}.{action}",
+            model=model,
+            verb=verb,
+            done=done,
+            batch_size=REGISTRANT_STATUS_BATCH,
+            batch_key=lambda record, parent=parent: getattr(record, f"{parent}_id"),
+            select_related=(parent,),
+        )(run)
+
+
+STATUS_VERBS = {
+    "approve": ("Approve", "Approved"),
+    "deny": ("Deny", "Denied"),
+    "cancel": ("Cancel", "Cancelled"),
+}
+_declare_status_operations("registrants", MeetingRegistrant, "meeting", STATUS_VERBS)
+_declare_status_operations("webinar_registrants", WebinarRegistrant, "webinar", STATUS_VERBS)
+
+
+def _resync(*, tenant: Any, client: Any, actor: Any, record: Any) -> str:
+    stored = registrant_refresh(tenant=tenant, client=client, registrant=record)
+    return "" if stored is not None else "Zoom no longer has this registrant: marked deleted."
+
+
+operation(
+    "registrants.resync",
+    model=MeetingRegistrant,
+    verb="Re-sync",
+    done="Re-synced",
+    select_related=("meeting",),
+)(_resync)
+operation(
+    "webinar_registrants.resync",
+    model=WebinarRegistrant,
+    verb="Re-sync",
+    done="Re-synced",
+    select_related=("webinar",),
+)(_resync)
+
+# The webhook description of recording.trashed: "Users can recover recordings from the trash
+# up to 30 days after deletion."
+IN_TRASH = "In Zoom's trash, where it can be recovered for 30 days."
+
+
+@operation("recordings.delete", model=CloudRecording, verb="Delete", done="Deleted")
+def delete_recording(
+    *, tenant: Any, client: Any, actor: Any, record: CloudRecording, action: str = "trash"
+) -> str:
+    recording_delete(tenant=tenant, client=client, actor=actor, recording=record, action=action)
+    return IN_TRASH if action == "trash" else ""
+
+
+@operation(
+    "recording_files.delete",
+    model=RecordingFile,
+    verb="Delete",
+    done="Deleted",
+    select_related=("recording",),
+)
+def delete_recording_file(
+    *, tenant: Any, client: Any, actor: Any, record: RecordingFile, action: str = "trash"
+) -> str:
+    recording_file_delete(
+        tenant=tenant, client=client, actor=actor, recording_file=record, action=action
+    )
+    return IN_TRASH if action == "trash" else ""
+
+
+# --- meetings and webinars ------------------------------------------------------------------
+
+
+@operation("meetings.delete", model=Meeting, verb="Delete", done="Deleted")
+def delete_meeting(
+    *,
+    tenant: Any,
+    client: Any,
+    actor: Any,
+    record: Meeting,
+    schedule_for_reminder: bool = False,
+    cancel_meeting_reminder: bool = False,
+) -> None:
+    meeting_delete(
+        tenant=tenant,
+        client=client,
+        actor=actor,
+        meeting=record,
+        schedule_for_reminder=schedule_for_reminder,
+        cancel_meeting_reminder=cancel_meeting_reminder,
+    )
+
+
+@operation("meetings.end", model=Meeting, verb="End", done="Ended")
+def end_meeting(*, tenant: Any, client: Any, actor: Any, record: Meeting) -> str:
+    stored = meeting_end(tenant=tenant, client=client, actor=actor, meeting=record)
+    return "" if stored.status != Meeting.Status.STARTED else "Zoom still shows it as started."
+
+
+@operation("meetings.resync", model=Meeting, verb="Re-sync", done="Re-synced")
+def resync_meeting(*, tenant: Any, client: Any, actor: Any, record: Meeting) -> str:
+    return _resynced(meeting_refresh(tenant=tenant, client=client, meeting=record))
+
+
+@operation("webinars.delete", model=Webinar, verb="Delete", done="Deleted")
+def delete_webinar(
+    *,
+    tenant: Any,
+    client: Any,
+    actor: Any,
+    record: Webinar,
+    cancel_webinar_reminder: bool = False,
+) -> None:
+    webinar_delete(
+        tenant=tenant,
+        client=client,
+        actor=actor,
+        webinar=record,
+        cancel_webinar_reminder=cancel_webinar_reminder,
+    )
+
+
+@operation("webinars.resync", model=Webinar, verb="Re-sync", done="Re-synced")
+def resync_webinar(*, tenant: Any, client: Any, actor: Any, record: Webinar) -> str:
+    return _resynced(webinar_refresh(tenant=tenant, client=client, webinar=record))
+
+
+def _resynced(stored: Meeting | Webinar | None) -> str:
+    if stored is None:
+        return "Zoom no longer has it: marked deleted."
+    if stored.expired:
+        return "Zoom no longer lists it: it expired, and is kept."
+    return ""

@@ -12,10 +12,11 @@ Every ``*_mark_deleted`` marks what a complete listing of one scope did not cont
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, Subquery
 from django.utils import timezone
@@ -39,12 +40,19 @@ from meetings.models import (
     WebinarRegistrant,
 )
 from users.models import ZoomUser
-from users.services import user_delete
+from users.services import user_delete, user_ref
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.records.payloads import parse_timestamp
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
+from zoomadmin.tenants.audit import zoom_write
 from zoomadmin.tenants.models import Tenant
-from zoomadmin.zoom.client import ZoomClient
+from zoomadmin.zoom.client import (
+    REGISTRANT_STATUS_BATCH,
+    ZoomClient,
+    encode_meeting_id,
+    encode_user_id,
+)
+from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound, ZoomUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +166,267 @@ def webinar_mark_deleted(
     *, tenant: Tenant, zoom_id: int | str, deleted_at: datetime | None = None
 ) -> int:
     return _mark(Webinar, tenant, {"zoom_id": zoom_id}, (), deleted_at)
+
+
+# --- remote-first writes of meetings and webinars ------------------------------------------
+#
+# Zoom first, then the mirror (SPEC §7). "Create a meeting" answers 201 with the meeting as
+# "Get a meeting" shows it, which is stored; "Update a meeting", "Delete a meeting" and "Update
+# meeting status" answer 204, so the meeting is read back ("Get a meeting", Light). A ZoomError
+# leaves the mirror as it was, except where Zoom may have acted without answering (a timeout,
+# a 5xx) or a retried delete met one already done (404): then what Zoom holds now is read back
+# before the error is raised. Every request goes through ``zoom_write`` (audited; passcodes
+# masked). None of these may run inside a transaction (a token refresh must commit).
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between meetings and webinars in their writes."""
+
+    model: type[Meeting] | type[Webinar]
+    #: ``ZoomWrite.kind`` and the suffix of the ZoomClient methods: "meeting", "webinar".
+    name: str
+    #: The path segment: "meetings", "webinars".
+    segment: str
+    upsert: Callable[..., UpsertResult]
+    registrants: type[MeetingRegistrant] | type[WebinarRegistrant]
+    parent: str
+
+    def call(self, client: ZoomClient, verb: str) -> Callable[..., Any]:
+        return getattr(client, f"{verb}_{self.name}")
+
+    def path(self, record: Meeting | Webinar) -> str:
+        return f"/{self.segment}/{encode_meeting_id(record.zoom_id)}"
+
+
+_MEETINGS = _Kind(Meeting, "meeting", "meetings", meetings_upsert, MeetingRegistrant, "meeting_id")
+_WEBINARS = _Kind(Webinar, "webinar", "webinars", webinars_upsert, WebinarRegistrant, "webinar_id")
+
+
+def meeting_create(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, host: ZoomUser, body: Mapping[str, Any]
+) -> Meeting:
+    """Create a meeting for ``host`` (``POST /users/{userId}/meetings`` with Zoom's body) and
+    store Zoom's answer. Zoom caps creates and updates per host: "100 requests per day. The
+    rate limit is applied against the userId of the meeting host"."""
+    return _create(_MEETINGS, tenant, client, actor, host, body)
+
+
+def webinar_create(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, host: ZoomUser, body: Mapping[str, Any]
+) -> Webinar:
+    """Create a webinar (``POST /users/{userId}/webinars``); Zoom refuses a host without the
+    webinar add-on (400 code 200, "Webinar plan is missing. …")."""
+    return _create(_WEBINARS, tenant, client, actor, host, body)
+
+
+def meeting_update(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, meeting: Meeting, changes: dict[str, Any]
+) -> Meeting:
+    """Send ``changes`` (only what changed, in Zoom's shape: ``settings`` and ``recurrence``
+    nested) with ``PATCH /meetings/{meetingId}``, then store what Zoom shows. No changes: no
+    request."""
+    return _update(_MEETINGS, tenant, client, actor, meeting, changes)
+
+
+def webinar_update(
+    *, tenant: Tenant, client: ZoomClient, actor: Any, webinar: Webinar, changes: dict[str, Any]
+) -> Webinar:
+    """As ``meeting_update``, with ``PATCH /webinars/{webinarId}``."""
+    return _update(_WEBINARS, tenant, client, actor, webinar, changes)
+
+
+def meeting_delete(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    meeting: Meeting,
+    schedule_for_reminder: bool = False,
+    cancel_meeting_reminder: bool = False,
+) -> None:
+    """Delete ``meeting`` in Zoom (``DELETE /meetings/{meetingId}``; a recurring one's whole
+    series) and mark it deleted with its registrants. Zoom's choices, as published:
+    ``schedule_for_reminder`` "Notify host and alternative host about the meeting cancellation
+    via email"; ``cancel_meeting_reminder`` "Notify registrants about the meeting cancellation
+    via email"."""
+    query = {
+        "schedule_for_reminder": schedule_for_reminder,
+        "cancel_meeting_reminder": cancel_meeting_reminder,
+    }
+    _delete(_MEETINGS, tenant, client, actor, meeting, query)
+
+
+def webinar_delete(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    webinar: Webinar,
+    cancel_webinar_reminder: bool = False,
+) -> None:
+    """Delete ``webinar`` (``DELETE /webinars/{webinarId}``; ``cancel_webinar_reminder``:
+    "Notify panelists and registrants about the webinar cancellation via email")."""
+    query = {"cancel_webinar_reminder": cancel_webinar_reminder}
+    _delete(_WEBINARS, tenant, client, actor, webinar, query)
+
+
+def meeting_end(*, tenant: Tenant, client: ZoomClient, actor: Any, meeting: Meeting) -> Meeting:
+    """End a live meeting (``PUT /meetings/{meetingId}/status`` with ``{"action": "end"}``),
+    then store what Zoom shows."""
+    return _write_then_refresh(
+        _MEETINGS,
+        tenant,
+        client,
+        meeting,
+        lambda: zoom_write(
+            lambda: client.update_meeting_status(meeting.zoom_id, "end"),
+            tenant=tenant,
+            actor=actor,
+            kind=_MEETINGS.name,
+            zoom_id=str(meeting.zoom_id),
+            label=str(meeting),
+            action="end",
+            method="PUT",
+            path=f"{_MEETINGS.path(meeting)}/status",
+            body={"action": "end"},
+        ),
+    )
+
+
+def meeting_refresh(*, tenant: Tenant, client: ZoomClient, meeting: Meeting) -> Meeting | None:
+    """Fetch ``meeting`` (``GET /meetings/{meetingId}``) and store what Zoom holds.
+
+    Zoom's 404 means deleted, or expired: the meeting is marked deleted (None) only when it
+    cannot have expired (``may_have_expired``); otherwise it is kept, marked expired."""
+    return _refresh(_MEETINGS, tenant, client, meeting)
+
+
+def webinar_refresh(*, tenant: Tenant, client: ZoomClient, webinar: Webinar) -> Webinar | None:
+    """As ``meeting_refresh``, with ``GET /webinars/{webinarId}``."""
+    return _refresh(_WEBINARS, tenant, client, webinar)
+
+
+def _create(
+    kind: _Kind,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    host: ZoomUser,
+    body: Mapping[str, Any],
+) -> Any:
+    ref = user_ref(host)
+    # No read-back after a timeout: there is no id to read, and the client never resends a
+    # POST that Zoom may have acted on; the next sync lists what Zoom made.
+    created = zoom_write(
+        lambda: kind.call(client, "create")(ref, body),
+        tenant=tenant,
+        actor=actor,
+        kind=kind.name,
+        zoom_id="",
+        label=str(body.get("topic") or f"{kind.name} of {host}"),
+        action="create",
+        method="POST",
+        path=f"/users/{encode_user_id(ref)}/{kind.segment}",
+        body=body,
+    )
+    kind.upsert(tenant=tenant, items=[created], synced_at=timezone.now(), expired=False)
+    return kind.model.objects.get(tenant=tenant, zoom_id=int(created["id"]))
+
+
+def _update(
+    kind: _Kind,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    record: Any,
+    changes: dict[str, Any],
+) -> Any:
+    if not changes:
+        return record
+    return _write_then_refresh(
+        kind,
+        tenant,
+        client,
+        record,
+        lambda: zoom_write(
+            lambda: kind.call(client, "update")(record.zoom_id, changes),
+            tenant=tenant,
+            actor=actor,
+            kind=kind.name,
+            zoom_id=str(record.zoom_id),
+            label=str(record),
+            action="update",
+            method="PATCH",
+            path=kind.path(record),
+            body=changes,
+        ),
+    )
+
+
+def _delete(
+    kind: _Kind,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    record: Any,
+    query: dict[str, Any],
+) -> None:
+    try:
+        zoom_write(
+            lambda: kind.call(client, "delete")(record.zoom_id, **query),
+            tenant=tenant,
+            actor=actor,
+            kind=kind.name,
+            zoom_id=str(record.zoom_id),
+            label=str(record),
+            action="delete",
+            method="DELETE",
+            path=kind.path(record),
+            query=query,
+        )
+    except (ZoomUnavailable, ZoomNotFound):
+        # Zoom may have deleted it without answering, and a DELETE resent after one that
+        # Zoom did answers 404: what Zoom holds now decides what is stored.
+        with suppress(ZoomError):
+            _refresh(kind, tenant, client, record)
+        raise
+    _mark_gone(kind, tenant, record)
+
+
+def _write_then_refresh(
+    kind: _Kind, tenant: Tenant, client: ZoomClient, record: Any, write: Callable[[], Any]
+) -> Any:
+    """Make ``write`` (Zoom answers it with no body), then store the record as Zoom holds it;
+    after no answer (a timeout, a 5xx), read back too, then raise."""
+    try:
+        write()
+    except ZoomUnavailable:
+        with suppress(ZoomError):
+            _refresh(kind, tenant, client, record)
+        raise
+    stored = _refresh(kind, tenant, client, record)
+    return stored if stored is not None else kind.model.objects.get(pk=record.pk)
+
+
+def _refresh(kind: _Kind, tenant: Tenant, client: ZoomClient, record: Any) -> Any:
+    try:
+        data = kind.call(client, "get")(record.zoom_id)
+    except ZoomNotFound:
+        if may_have_expired(record, timezone.now()):
+            kind.model.objects.filter(pk=record.pk).update(expired=True, updated=timezone.now())
+            return kind.model.objects.get(pk=record.pk)
+        _mark_gone(kind, tenant, record)
+        return None
+    kind.upsert(tenant=tenant, items=[data], synced_at=timezone.now())
+    return kind.model.objects.get(pk=record.pk)
+
+
+def _mark_gone(kind: _Kind, tenant: Tenant, record: Any) -> None:
+    """Mark the record deleted, and its registrants with it (Zoom deletes them together)."""
+    at = timezone.now()
+    _mark(kind.model, tenant, {"pk": record.pk}, (), at)
+    _mark(kind.registrants, tenant, {kind.parent: record.pk}, (), at)
 
 
 # --- registrants ---------------------------------------------------------------------------
@@ -407,6 +676,310 @@ def host_removed(
         RecordingFile, tenant, Q(recording__deleted_at__isnull=False), (), at
     )
     return counts
+
+
+# --- registrant and recording writes -------------------------------------------------------
+#
+# Remote-first, as ``users.services``: each request goes through ``zoom_write`` (audited), the
+# mirror changes only from what Zoom then shows, and a ZoomError leaves it as it was. A write
+# Zoom did not answer (a timeout, a 5xx) may have been done: what Zoom shows is read back,
+# then the error is raised. None of them may run inside a transaction.
+
+Registrant = MeetingRegistrant | WebinarRegistrant
+Scheduled = Meeting | Webinar
+
+# Meetings OpenAPI, PUT /meetings/{meetingId}/registrants/status: ``action`` "approve -
+# Approve registrant", "cancel - Cancel previously approved registrant's registration",
+# "deny - Deny registrant". The listing knows three statuses (approved, pending, denied): a
+# cancelled registration is looked for among the denied first.
+STATUS_AFTER = {"approve": "approved", "deny": "denied", "cancel": "denied"}
+# Webinar OpenAPI, GET /webinars/{webinarId}/registrants/{registrantId}, 400 code 3079:
+# "This registrant does not exist: {registrantId}."
+REGISTRANT_MISSING_CODE = 3079
+
+
+class RegistrantAdded(NamedTuple):
+    registrant: Registrant
+    #: What Zoom answered the registration with: the registrant's own link to join.
+    join_url: str
+
+
+def _noun(parent: Scheduled) -> str:
+    return "webinar" if isinstance(parent, Webinar) else "meeting"
+
+
+def registrant_parent(registrant: Registrant) -> Scheduled:
+    return registrant.webinar if isinstance(registrant, WebinarRegistrant) else registrant.meeting
+
+
+def _registrants_store(
+    tenant: Tenant, parent: Scheduled, items: Iterable[dict[str, Any]]
+) -> dict[str, Registrant]:
+    """Store registrant objects of ``parent`` as a listing of it would; the stored records by
+    Zoom id."""
+    entries = [(parent.zoom_id, item) for item in items]
+    if not entries:
+        return {}
+    upsert = (
+        webinar_registrants_upsert if isinstance(parent, Webinar) else meeting_registrants_upsert
+    )
+    upsert(tenant=tenant, entries=entries, synced_at=timezone.now())
+    model = WebinarRegistrant if isinstance(parent, Webinar) else MeetingRegistrant
+    stored = model._default_manager.filter(
+        tenant=tenant, **{_noun(parent): parent}, zoom_id__in=[item["id"] for _, item in entries]
+    )
+    return {registrant.zoom_id: registrant for registrant in stored}
+
+
+def registrant_add(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    parent: Scheduled,
+    fields: Mapping[str, str],
+) -> RegistrantAdded:
+    """Register someone for a meeting or webinar (``POST /meetings|webinars/{id}/registrants``,
+    ``email`` and ``first_name`` required; Zoom answers 201 with ``registrant_id`` and
+    ``join_url``), then read the registrant (``GET …/registrants/{registrantId}``, Light) so
+    that it is stored as the sync's listing stores it, with the status Zoom gave it (approved
+    where the meeting approves automatically, else pending). Zoom answers a second registration
+    with the same email with the first one, which is then stored again, unchanged."""
+    noun = _noun(parent)
+    body = {name: value for name, value in fields.items() if value}
+    answer = None
+    try:
+        answer = zoom_write(
+            lambda: getattr(client, f"add_{noun}_registrant")(parent.zoom_id, body),
+            tenant=tenant,
+            actor=actor,
+            kind="registrant",
+            zoom_id="",
+            label=f"{body.get('email', '')} ({noun} {parent.zoom_id})",
+            action="add",
+            method="POST",
+            path=f"/{noun}s/{encode_meeting_id(parent.zoom_id)}/registrants",
+            body=body,
+        )
+    except ZoomUnavailable:
+        with suppress(ZoomError):
+            _registrant_find_by_email(tenant, client, parent, body.get("email", ""))
+        raise
+    registrant_id = str(answer.get("registrant_id") or "")
+    try:
+        data = getattr(client, f"get_{noun}_registrant")(parent.zoom_id, registrant_id)
+    except ZoomError:
+        # Registered, but not readable now: what the answer and the form say is what is known.
+        data = {**body, "id": registrant_id, "join_url": answer.get("join_url", "")}
+    stored = _registrants_store(tenant, parent, [data])
+    return RegistrantAdded(stored[registrant_id], str(answer.get("join_url") or data["join_url"]))
+
+
+def _registrant_find_by_email(
+    tenant: Tenant, client: ZoomClient, parent: Scheduled, email: str
+) -> Registrant | None:
+    """After an unanswered registration: the registrant Zoom lists with ``email``, stored."""
+    lister = getattr(client, f"list_{_noun(parent)}_registrants")
+    for status in ("approved", "pending", "denied"):
+        for item in lister(parent.zoom_id, status=status):
+            if str(item.get("email", "")).lower() == email.lower() and item.get("id"):
+                return _registrants_store(tenant, parent, [item])[str(item["id"])]
+    return None
+
+
+def registrant_refresh(
+    *, tenant: Tenant, client: ZoomClient, registrant: Registrant
+) -> Registrant | None:
+    """Read ``registrant`` from Zoom (``GET …/registrants/{registrantId}``) and store it; None
+    (and marked deleted) when Zoom says it is gone: 404, or for a webinar 400 code 3079."""
+    parent = registrant_parent(registrant)
+    try:
+        data = getattr(client, f"get_{_noun(parent)}_registrant")(
+            parent.zoom_id, registrant.zoom_id
+        )
+    except (ZoomNotFound, ZoomBadRequest) as error:
+        if isinstance(error, ZoomBadRequest) and error.code != REGISTRANT_MISSING_CODE:
+            raise
+        _mark(type(registrant), tenant, {"pk": registrant.pk}, (), None)
+        return None
+    return _registrants_store(tenant, parent, [data]).get(registrant.zoom_id)
+
+
+def registrants_set_status(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    registrants: Sequence[Registrant],
+    action: str,
+) -> dict[int, str]:
+    """Approve, deny or cancel registrants of one meeting or webinar in one call (``PUT
+    /meetings|webinars/{id}/registrants/status`` with ``{"action", "registrants": [{"id",
+    "email"}]}``; at most 30: the published ``"registrants": {"maximum": 30}``; Zoom answers
+    204). Then one listing of the meeting's registrants in the status they moved to (``GET
+    …/registrants?status=``, Medium, 300 a page), and of the statuses they came from for any
+    not found there, and the registrants are stored as listed.
+
+    Returns, by registrant pk, a note where Zoom shows something else than asked."""
+    if action not in STATUS_AFTER:
+        raise ValueError(f"unknown registrant status action {action!r}")
+    if not registrants:
+        return {}
+    if len(registrants) > REGISTRANT_STATUS_BATCH:
+        raise ValueError(f"at most {REGISTRANT_STATUS_BATCH} registrants per status call")
+    parent = registrant_parent(registrants[0])
+    if any(registrant_parent(r).pk != parent.pk for r in registrants):
+        raise ValueError("the registrants of one meeting or webinar per status call")
+    noun = _noun(parent)
+    who = [{"id": r.zoom_id, **({"email": r.email} if r.email else {})} for r in registrants]
+    one = registrants[0] if len(registrants) == 1 else None
+    try:
+        zoom_write(
+            lambda: getattr(client, f"update_{noun}_registrant_status")(
+                parent.zoom_id, action, who
+            ),
+            tenant=tenant,
+            actor=actor,
+            kind="registrant",
+            zoom_id=one.zoom_id if one else "",
+            label=str(one) if one else f"{len(registrants)} registrants of {noun} {parent.zoom_id}",
+            action=action,
+            method="PUT",
+            path=f"/{noun}s/{encode_meeting_id(parent.zoom_id)}/registrants/status",
+            body={"action": action, "registrants": who},
+        )
+    except ZoomUnavailable:
+        with suppress(ZoomError):
+            _registrants_reread(tenant, client, parent, registrants, action)
+        raise
+    return _registrants_reread(tenant, client, parent, registrants, action)
+
+
+def _registrants_reread(
+    tenant: Tenant,
+    client: ZoomClient,
+    parent: Scheduled,
+    registrants: Sequence[Registrant],
+    action: str,
+) -> dict[int, str]:
+    wanted = {r.zoom_id: r for r in registrants}
+    expected = STATUS_AFTER[action]
+    statuses = dict.fromkeys([expected, *(r.status for r in registrants if r.status)])
+    lister = getattr(client, f"list_{_noun(parent)}_registrants")
+    found: dict[str, dict[str, Any]] = {}
+    for status in statuses:
+        if len(found) == len(wanted):
+            break
+        for item in lister(parent.zoom_id, status=status):
+            if item.get("id") in wanted:
+                found.setdefault(item["id"], item)
+    _registrants_store(tenant, parent, found.values())
+    notes = {}
+    for zoom_id, registrant in wanted.items():
+        item = found.get(zoom_id)
+        if item is None:
+            notes[registrant.pk] = "Zoom did not list it afterwards: re-sync to see."
+        elif item.get("status") != expected:
+            notes[registrant.pk] = f"Zoom left it {item.get('status')}."
+    return notes
+
+
+def _recording_path(uuid: str, file_id: str = "") -> str:
+    path = f"/meetings/{encode_meeting_id(uuid)}/recordings"
+    return f"{path}/{file_id}" if file_id else path
+
+
+def recording_delete(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    recording: CloudRecording,
+    action: str = "trash",
+) -> None:
+    """ "Delete all of a meeting's or webinar's recording files" (``DELETE
+    /meetings/{meetingId}/recordings``, ``action`` "trash - Move recording to trash" (the
+    default; Zoom keeps it there 30 days) or "delete - Delete recording permanently"), by the
+    instance's UUID: "If providing the meeting ID instead of UUID, the response will be for the
+    latest meeting instance". After the 204 the recording and its files are marked deleted."""
+    if action not in ("trash", "delete"):
+        raise ValueError(f"unknown recording delete action {action!r}")
+    try:
+        zoom_write(
+            lambda: client.delete_meeting_recordings(recording.zoom_id, action=action),
+            tenant=tenant,
+            actor=actor,
+            kind="recording",
+            zoom_id=recording.zoom_id,
+            label=str(recording),
+            action=f"delete ({action})",
+            method="DELETE",
+            path=_recording_path(recording.zoom_id),
+            query={"action": action},
+        )
+    except ZoomUnavailable:
+        if _recording_files_in_zoom(client, recording) is None:
+            _recording_mark_deleted_with_files(tenant, recording)
+        raise
+    _recording_mark_deleted_with_files(tenant, recording)
+
+
+def recording_file_delete(
+    *,
+    tenant: Tenant,
+    client: ZoomClient,
+    actor: Any,
+    recording_file: RecordingFile,
+    action: str = "trash",
+) -> None:
+    """ "Delete a specific recording file from a meeting or webinar" (``DELETE
+    /meetings/{meetingId}/recordings/{recordingId}``, the file's id, ``action`` trash or
+    delete), by its recording's UUID; after the 204 the file is marked deleted. Zoom gives
+    some files no id (a timeline, a file still being processed): those cannot be named."""
+    if action not in ("trash", "delete"):
+        raise ValueError(f"unknown recording delete action {action!r}")
+    if not recording_file.zoom_data.get("id"):
+        raise ValueError("Zoom gives this file no id: delete its recording instead")
+    recording = recording_file.recording
+    try:
+        zoom_write(
+            lambda: client.delete_recording_file(
+                recording.zoom_id, recording_file.zoom_id, action=action
+            ),
+            tenant=tenant,
+            actor=actor,
+            kind="recording file",
+            zoom_id=recording_file.zoom_id,
+            label=f"{recording_file} of {recording}",
+            action=f"delete ({action})",
+            method="DELETE",
+            path=_recording_path(recording.zoom_id, recording_file.zoom_id),
+            query={"action": action},
+        )
+    except ZoomUnavailable:
+        files = _recording_files_in_zoom(client, recording)
+        if files is None or recording_file.zoom_id not in files:
+            _mark(RecordingFile, tenant, {"pk": recording_file.pk}, (), None)
+        raise
+    _mark(RecordingFile, tenant, {"pk": recording_file.pk}, (), None)
+
+
+def _recording_files_in_zoom(client: ZoomClient, recording: CloudRecording) -> set[str] | None:
+    """The ids of the files Zoom holds of ``recording``; None when Zoom says it has none (404
+    code 3301, "There is no recording for this meeting."). Unknown (no answer): every file."""
+    try:
+        data = client.get_meeting_recordings(recording.zoom_id)
+    except ZoomNotFound:
+        return None
+    except ZoomError:
+        return set(recording.files.values_list("zoom_id", flat=True))
+    return {str(item.get("id")) for item in recording_files(data)}
+
+
+def _recording_mark_deleted_with_files(tenant: Tenant, recording: CloudRecording) -> None:
+    at = timezone.now()
+    recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, deleted_at=at)
+    _mark(RecordingFile, tenant, {"recording_id": recording.pk}, (), at)
 
 
 # --- internals -----------------------------------------------------------------------------

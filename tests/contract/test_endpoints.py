@@ -244,9 +244,13 @@ def test_registrant_endpoints_match_the_description(
     who = [{"id": added["registrant_id"], "email": f"registrant.{kind}@example.org"}]
     for action in ("approve", "cancel", "approve", "deny"):
         update_status(event["id"], action, who)
+    fetched = getattr(zoom, f"get_{kind}_registrant")(event["id"], added["registrant_id"])
+    with pytest.raises(ZoomBadRequest if webinar else ZoomNotFound):
+        getattr(zoom, f"get_{kind}_registrant")(event["id"], "unknownRegistrant0000")
 
     assert any(listed.values())
     assert added["registrant_id"]
+    assert (fetched["id"], fetched["status"]) == (added["registrant_id"], "denied")
 
 
 # --- recordings, participants, phone, chat -------------------------------------------------
@@ -264,6 +268,10 @@ def test_cloud_recording_endpoints_match_the_description(
     )
     by_id = zoom.get_meeting_recordings(recording["id"])
     by_uuid = zoom.get_meeting_recordings(recording["uuid"])
+    one_file = by_uuid["recording_files"][-1]["id"]
+    zoom.delete_recording_file(recording["uuid"], one_file, action="trash")
+    with pytest.raises(ZoomNotFound):
+        zoom.delete_recording_file(recording["uuid"], one_file)
     zoom.delete_meeting_recordings(recording["id"], action="trash")
     trashed = list(
         zoom.list_user_recordings(

@@ -241,3 +241,49 @@ def test_deleting_recordings_moves_them_to_the_trash(api: Api, account, events) 
     assert recording["id"] in {r["id"] for r in trash["meetings"]}
     assert events[0][0] == "recording.trashed"
     assert events[0][2]["account_id"] == account.id
+
+
+def test_a_status_call_takes_at_most_30_registrants(api: Api, account) -> None:
+    # Meetings OpenAPI, PUT /meetings/{meetingId}/registrants/status: "registrants":
+    # {"maximum": 30, "type": "array", "description": "List of registrants."}.
+    meeting_id = next(m for m, regs in account.registrants.items() if regs)
+    many = [{"email": f"guest{n}@example.org"} for n in range(31)]
+
+    response = api.put(
+        f"/meetings/{meeting_id}/registrants/status", {"action": "approve", "registrants": many}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == 300
+
+
+def test_get_a_registrant_answers_what_the_listing_shows(api: Api, account) -> None:
+    # Meetings OpenAPI, GET /meetings/{meetingId}/registrants/{registrantId}: "Retrieve details
+    # on a specific user who has registered for the meeting."
+    meeting_id, registrants = next((m, regs) for m, regs in account.registrants.items() if regs)
+    registrant = next(iter(registrants.values()))
+    path = f"/meetings/{meeting_id}/registrants"
+
+    fetched = api.get(f"{path}/{registrant['id']}").json()
+    listed = api.get(path, status=registrant["status"]).json()["registrants"]
+
+    assert fetched in listed
+    assert api.get(f"{path}/unknownRegistrant0000").status_code == 404
+
+
+def test_deleting_one_recording_file_keeps_the_others(api: Api, account, events) -> None:
+    # Meetings OpenAPI, DELETE /meetings/{meetingId}/recordings/{recordingId}: "Delete a
+    # specific recording file from a meeting or webinar."; 204 "The recording file was
+    # successfully deleted."
+    recording = next(r for r in account.recordings.values() if len(r["recording_files"]) > 1)
+    gone, *kept = [f["id"] for f in recording["recording_files"]]
+    path = f"/meetings/{recording['id']}/recordings"
+
+    assert api.delete(f"{path}/{gone}", action="trash").status_code == 204
+
+    after = api.get(path).json()
+    assert [f["id"] for f in after["recording_files"]] == kept
+    assert after["recording_count"] == len(kept)
+    assert api.delete(f"{path}/{gone}").json()["code"] == 3301
+    assert events[0][0] == "recording.trashed"
+    assert [f["id"] for f in events[0][2]["object"]["recording_files"]] == [gone]

@@ -675,6 +675,11 @@ class ZoomClient:
     ) -> None:
         self._update_registrant_status("meetings", meeting_id, action, registrants, occurrence_id)
 
+    def get_meeting_registrant(self, meeting_id: int | str, registrant_id: str) -> dict[str, Any]:
+        """``GET /meetings/{meetingId}/registrants/{registrantId}`` (Light): the registrant as
+        "List meeting registrants" shows it."""
+        return self._get_registrant("meetings", meeting_id, registrant_id)
+
     def list_webinar_registrants(
         self, webinar_id: int | str, *, status: str | None = None, occurrence_id: str | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -694,6 +699,15 @@ class ZoomClient:
         occurrence_id: str | None = None,
     ) -> None:
         self._update_registrant_status("webinars", webinar_id, action, registrants, occurrence_id)
+
+    def get_webinar_registrant(self, webinar_id: int | str, registrant_id: str) -> dict[str, Any]:
+        return self._get_registrant("webinars", webinar_id, registrant_id)
+
+    def _get_registrant(
+        self, kind: str, object_id: int | str, registrant_id: str
+    ) -> dict[str, Any]:
+        path = f"/{kind}/{encode_meeting_id(object_id)}/registrants/{quote(registrant_id, safe='')}"
+        return self.request("GET", path)
 
     def _list_registrants(
         self, kind: str, object_id: int | str, status: str | None, occurrence_id: str | None
@@ -747,6 +761,16 @@ class ZoomClient:
 
     def delete_meeting_recordings(self, meeting_id: int | str, *, action: str = "trash") -> None:
         path = f"/meetings/{encode_meeting_id(meeting_id)}/recordings"
+        self.request("DELETE", path, params={"action": action})
+
+    def delete_recording_file(
+        self, meeting_id: int | str, recording_id: str, *, action: str = "trash"
+    ) -> None:
+        """``DELETE /meetings/{meetingId}/recordings/{recordingId}``: "Delete a specific
+        recording file from a meeting or webinar" (``meetingId`` an id or instance UUID)."""
+        path = (
+            f"/meetings/{encode_meeting_id(meeting_id)}/recordings/{quote(recording_id, safe='')}"
+        )
         self.request("DELETE", path, params={"action": action})
 
     def list_past_webinar_participants(self, webinar_id: int | str) -> Iterator[dict[str, Any]]:

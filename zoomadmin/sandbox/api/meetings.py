@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import base64
 import calendar
+import re
 import time
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from .. import records
@@ -42,6 +45,14 @@ FIELDS: dict[str, tuple[type, int]] = {
     "password": (str, 10),
     "duration": (int, 1440),
 }
+# The passcode alphabets of the updates (Meetings OpenAPI): "Update a meeting", ``password``:
+# "a passcode can **only** have a maximum length of 10 characters and only contain alphanumeric
+# characters and the `@`, `-`, `_`, and `*` characters"; "Update a webinar": "Passcode may only
+# contain the characters [a-z A-Z 0-9 @ - _ * !]. Maximum of 10 characters." The creates name
+# no alphabet ("may contain … special characters such as !, @, #, etc."), so they are not held
+# to one.
+MEETING_PASSCODE = re.compile(r"[A-Za-z0-9@\-_*]{1,10}")
+WEBINAR_PASSCODE = re.compile(r"[A-Za-z0-9@\-_*!]{1,10}")
 
 
 # --- meetings ------------------------------------------------------------------------------
@@ -225,8 +236,13 @@ def _matches_kind(meeting: dict, kind: str, now: float) -> bool:
     return bool(last_start) and meeting.get("start_time", "") < records.iso(now)
 
 
-def _validated(body: dict[str, Any], *, webinar: bool, creating: bool) -> dict[str, Any]:
-    """The fields of a create/update body, type-checked; raises Zoom's code 300 otherwise."""
+def _validated(
+    body: dict[str, Any], *, webinar: bool, creating: bool, timezone: str
+) -> dict[str, Any]:
+    """The fields of a create/update body, type-checked; raises Zoom's code 300 otherwise.
+
+    ``timezone`` is the one a local ``start_time`` is read in when the body names none (the
+    meeting's own, or the host's for a new meeting)."""
     fields: dict[str, Any] = {}
     for name, (expected, limit) in FIELDS.items():
         if name not in body:
@@ -237,6 +253,14 @@ def _validated(body: dict[str, Any], *, webinar: bool, creating: bool) -> dict[s
         if (len(value) if isinstance(value, str) else value) > limit:
             raise validation_error(name)
         fields[name] = value
+    if "duration" in fields and fields["duration"] < 1:
+        # Meetings OpenAPI, ``duration``: "The value must be between 1 and 1440 minutes".
+        raise validation_error("duration")
+    alphabet = WEBINAR_PASSCODE if webinar else MEETING_PASSCODE
+    if fields.get("password") and not creating and not alphabet.fullmatch(fields["password"]):
+        raise validation_error("password")
+    if "timezone" in fields:
+        _zone(fields["timezone"])
     allowed = WEBINAR_TYPES if webinar else MEETING_TYPES
     if "type" in body:
         if body["type"] not in allowed:
@@ -245,7 +269,7 @@ def _validated(body: dict[str, Any], *, webinar: bool, creating: bool) -> dict[s
     elif creating:
         fields["type"] = 5 if webinar else 2
     if "start_time" in body:
-        fields["start_time"] = _parse_time(body["start_time"])
+        fields["start_time"] = _parse_time(body["start_time"], fields.get("timezone", timezone))
     if "settings" in body:
         if not isinstance(body["settings"], dict):
             raise validation_error("settings")
@@ -277,15 +301,29 @@ def _accepted_settings(requested: dict[str, Any], current: dict[str, Any]) -> di
     return accepted
 
 
-def _parse_time(value: Any) -> float:
-    """`yyyy-MM-ddTHH:mm:ssZ`, or the same without `Z` (Zoom reads that in the meeting's
-    `timezone`; the sandbox takes it as UTC)."""
+def _zone(name: Any) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise validation_error("timezone") from None
+
+
+def _parse_time(value: Any, timezone: str) -> float:
+    """Meetings OpenAPI, ``start_time``: "To set a meeting's start time in GMT, use the
+    `yyyy-MM-ddTHH:mm:ssZ` date-time format … To set a meeting's start time using a specific
+    timezone, use the `yyyy-MM-ddTHH:mm:ss` date-time format and specify the timezone ID in
+    the `timezone` field": a time without `Z` is the wall-clock time in ``timezone``."""
     if isinstance(value, str):
-        for layout in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S"):
-            try:
-                return float(calendar.timegm(time.strptime(value, layout)))
-            except ValueError:
-                continue
+        try:
+            return float(calendar.timegm(time.strptime(value, "%Y-%m-%dT%H:%M:%SZ")))
+        except ValueError:
+            pass
+        try:
+            local = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            pass
+        else:
+            return local.replace(tzinfo=_zone(timezone)).timestamp()
     raise validation_error("start_time")
 
 
@@ -302,7 +340,7 @@ def _create(ctx: Context, host: dict, *, webinar: bool) -> Response:
             3161,
             "Meeting hosting and scheduling capabilities are not allowed for your user account.",
         )
-    fields = _validated(ctx.json(), webinar=webinar, creating=True)
+    fields = _validated(ctx.json(), webinar=webinar, creating=True, timezone=host["timezone"])
     _check_daily_cap(ctx, host)
     rng = ctx.state.rng
     meeting_type = fields["type"]
@@ -342,7 +380,9 @@ def _create(ctx: Context, host: dict, *, webinar: bool) -> Response:
 
 def _update(ctx: Context, meeting: dict) -> Response:
     webinar = meeting["type"] in records.WEBINAR_TYPES
-    fields = _validated(ctx.json(), webinar=webinar, creating=False)
+    fields = _validated(
+        ctx.json(), webinar=webinar, creating=False, timezone=meeting.get("timezone") or "UTC"
+    )
     _check_daily_cap(ctx, ctx.account.users[meeting["host_id"]])
     changes: dict[str, Any] = {}
     old: dict[str, Any] = {}

@@ -38,6 +38,26 @@ def delete_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
     return Response.empty(204)
 
 
+@route("DELETE", "/meetings/{meetingId}/recordings/{recordingId}")
+def delete_recording_file(ctx: Context, meeting_id: str, recording_id: str) -> Response:
+    """ "Delete a specific recording file from a meeting or webinar": the file leaves the
+    recording (its size and count with it); an unknown file answers as an unknown recording
+    does (404, code 3301, "There is no recording for this meeting.")."""
+    recording = _recording(ctx, meeting_id)
+    action = ctx.choice("action", ("trash", "delete"), "trash")
+    files = recording["recording_files"]
+    found = next((f for f in files if f.get("id") == recording_id), None)
+    if found is None:
+        raise ApiError(404, 3301, "There is no recording for this meeting.")
+    files.remove(found)
+    recording["recording_count"] = len(files)
+    recording["total_size"] = sum(f.get("file_size", 0) for f in files)
+    event_object = {k: v for k, v in recording.items() if k != "recording_files"}
+    event_object["recording_files"] = [found]
+    ctx.emit(f"recording.{'trashed' if action == 'trash' else 'deleted'}", {"object": event_object})
+    return Response.empty(204)
+
+
 @route("GET", "/users/{userId}/recordings", category=MEDIUM)
 def list_user_recordings(ctx: Context, user_id: str) -> Response:
     host = ctx.user(user_id)

@@ -54,6 +54,29 @@ def update_webinar_registrant_status(ctx: Context, webinar_id: str) -> Response:
     return _update_status(ctx, ctx.meeting(webinar_id, webinar=True))
 
 
+@route("GET", "/meetings/{meetingId}/registrants/{registrantId}")
+def get_meeting_registrant(ctx: Context, meeting_id: str, registrant_id: str) -> Response:
+    return _get(ctx, ctx.meeting(meeting_id), registrant_id)
+
+
+@route("GET", "/webinars/{webinarId}/registrants/{registrantId}")
+def get_webinar_registrant(ctx: Context, webinar_id: str, registrant_id: str) -> Response:
+    return _get(ctx, ctx.meeting(webinar_id, webinar=True), registrant_id)
+
+
+def _get(ctx: Context, meeting: dict, registrant_id: str) -> Response:
+    """The registrant as the listing shows it (the published 200 schema holds the same fields).
+    An unknown registrant: for a webinar, the description's 400, code 3079, "This registrant
+    does not exist: {registrantId}."; the meeting description names no such error, only its
+    404, code 3001, which is answered then."""
+    registrant = ctx.account.registrants.get(meeting["id"], {}).get(registrant_id)
+    if registrant is None and meeting["type"] in records.WEBINAR_TYPES:
+        raise ApiError(400, 3079, f"This registrant does not exist: {registrant_id}.")
+    if registrant is None:
+        raise ApiError(404, 3001, f"Registrant does not exist: {registrant_id}.")
+    return Response.json(200, registrant)
+
+
 def _meeting(ctx: Context, key: str, codes: dict[int, int]) -> dict:
     """`ctx.meeting(key)`, with the error codes this endpoint's description gives instead."""
     try:
