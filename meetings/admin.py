@@ -119,11 +119,8 @@ class ScheduledAdmin(ZoomWriteAdmin):
     def change_form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         return {"host": obj.host}
 
-    def _present(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(deleted_at__isnull=True).select_related("tenant")
-
     def _delete(self, request: HttpRequest, queryset: QuerySet, action: str) -> HttpResponse | None:
-        records = list(self._present(queryset))
+        records = list(self.present(queryset))
         form = self.delete_form(request.POST if "post" in request.POST else None)
         if form.is_bound and form.is_valid():
             return self.zoom_bulk(request, records, f"{self.operations}.delete", form.options())
@@ -190,7 +187,7 @@ class MeetingAdmin(ScheduledAdmin):
 
     @admin.action(description="End the selected live meetings", permissions=["change"])
     def end_meetings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self.zoom_bulk(request, self._present(queryset), "meetings.end")
+        return self.zoom_bulk(request, self.present(queryset), "meetings.end")
 
     @admin.action(description="Re-sync the selected meetings from Zoom", permissions=["view"])
     def resync_meetings(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -298,11 +295,8 @@ class RegistrantAdmin(ZoomWriteAdmin):
         messages.success(request, f"Zoom's join URL for {added.registrant}: {added.join_url}")
         return added.registrant
 
-    def _present(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(deleted_at__isnull=True).select_related("tenant", self.parent)
-
     def _status(self, request: HttpRequest, queryset: QuerySet, action: str) -> HttpResponse | None:
-        return self.zoom_bulk(request, self._present(queryset), f"{self.operations}.{action}")
+        return self.zoom_bulk(request, self.present(queryset), f"{self.operations}.{action}")
 
     @admin.action(description="Approve the selected registrants", permissions=["zoom_write"])
     def approve_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -331,6 +325,7 @@ class MeetingRegistrantAdmin(RegistrantAdmin):
     list_select_related = ["tenant", "meeting"]
     fields = ["meeting", *REGISTRANT_FIELDS, "join_url"]
     parent = "meeting"
+    present_related = ("meeting",)
     operations = "registrants"
 
 
@@ -340,6 +335,7 @@ class WebinarRegistrantAdmin(RegistrantAdmin):
     list_select_related = ["tenant", "webinar"]
     fields = ["webinar", *REGISTRANT_FIELDS, "join_url"]
     parent = "webinar"
+    present_related = ("webinar",)
     operations = "webinar_registrants"
 
 

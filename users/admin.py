@@ -110,20 +110,17 @@ class ZoomUserAdmin(ZoomWriteAdmin):
 
     # --- actions -----------------------------------------------------------------------------
 
-    def _present(self, queryset: QuerySet[ZoomUser]) -> QuerySet[ZoomUser]:
-        return queryset.filter(deleted_at__isnull=True).select_related("tenant")
-
     @admin.action(description="Activate the selected users in Zoom", permissions=["change"])
     def activate_users(
         self, request: HttpRequest, queryset: QuerySet[ZoomUser]
     ) -> HttpResponse | None:
-        return self.zoom_bulk(request, self._present(queryset), "users.activate")
+        return self.zoom_bulk(request, self.present(queryset), "users.activate")
 
     @admin.action(description="Deactivate the selected users in Zoom", permissions=["change"])
     def deactivate_users(
         self, request: HttpRequest, queryset: QuerySet[ZoomUser]
     ) -> HttpResponse | None:
-        return self.zoom_bulk(request, self._present(queryset), "users.deactivate")
+        return self.zoom_bulk(request, self.present(queryset), "users.deactivate")
 
     @admin.action(description="Change license type of the selected users", permissions=["change"])
     def change_license_type(
@@ -132,10 +129,10 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         form = LicenseTypeForm(request.POST if "post" in request.POST else None)
         if form.is_bound and form.is_valid():
             params = {"type": form.cleaned_data["type"]}
-            return self.zoom_bulk(request, self._present(queryset), "users.change_type", params)
+            return self.zoom_bulk(request, self.present(queryset), "users.change_type", params)
         return self.action_options(
             request,
-            self._present(queryset),
+            self.present(queryset),
             form,
             title="Change license type",
             action="change_license_type",
@@ -151,7 +148,7 @@ class ZoomUserAdmin(ZoomWriteAdmin):
     def offboard_users(
         self, request: HttpRequest, queryset: QuerySet[ZoomUser]
     ) -> HttpResponse | None:
-        leaving = list(self._present(queryset))
+        leaving = list(self.present(queryset))
         successors = self.get_queryset(request).filter(
             deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE
         )

@@ -185,6 +185,11 @@ EDITABLE_FIELDS = (
 )
 
 
+def _user_write(call: Callable[[], Any], *, user: ZoomUser, **request: Any) -> Any:
+    """``zoom_write`` of one request about ``user``, audited under the user's key."""
+    return zoom_write(call, kind="user", zoom_id=user.zoom_id, label=str(user), **request)
+
+
 def user_ref(user: ZoomUser) -> str:
     """What names ``user`` in a Zoom path: its id, or for a pending user (stored without one
     until Zoom lists it with one) its email, which Zoom's user paths accept as well."""
@@ -341,13 +346,11 @@ def user_update(
         tenant,
         client,
         user,
-        lambda: zoom_write(
+        lambda: _user_write(
             lambda: client.update_user(ref, body),
             tenant=tenant,
             actor=actor,
-            kind="user",
-            zoom_id=user.zoom_id,
-            label=str(user),
+            user=user,
             action="change license type" if set(body) == {"type"} else "update",
             method="PATCH",
             path=f"/users/{encode_user_id(ref)}",
@@ -372,13 +375,11 @@ def user_status_set(
         tenant,
         client,
         user,
-        lambda: zoom_write(
+        lambda: _user_write(
             lambda: client.update_user_status(ref, action),
             tenant=tenant,
             actor=actor,
-            kind="user",
-            zoom_id=user.zoom_id,
-            label=str(user),
+            user=user,
             action=action,
             method="PUT",
             path=f"/users/{encode_user_id(ref)}/status",
@@ -417,13 +418,11 @@ def user_delete(
             transfer_recording=transfer_recording,
         )
     try:
-        zoom_write(
+        _user_write(
             lambda: client.delete_user(ref, **query),
             tenant=tenant,
             actor=actor,
-            kind="user",
-            zoom_id=user.zoom_id,
-            label=str(user),
+            user=user,
             action=action,
             method="DELETE",
             path=f"/users/{encode_user_id(ref)}",

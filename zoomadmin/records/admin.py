@@ -162,18 +162,6 @@ def zoom_error_into_form(form: forms.Form, error: ZoomError) -> None:
             form.add_error(name, str(item.get("message") or "Zoom refused this value."))
 
 
-class ZoomClients:
-    """One client per tenant for the records of one request (the token is read once)."""
-
-    def __init__(self) -> None:
-        self._clients: dict[int, ZoomClient] = {}
-
-    def __call__(self, tenant: Tenant) -> ZoomClient:
-        if tenant.pk not in self._clients:
-            self._clients[tenant.pk] = client_for_tenant(tenant, interactive=True)
-        return self._clients[tenant.pk]
-
-
 class ZoomWriteAdmin(ZoomRecordAdmin):
     """A kind an administrator changes in Zoom from the admin.
 
@@ -185,6 +173,8 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
 
     add_form: type[forms.Form] | None = None
     change_form: type[forms.Form] | None = None
+    #: Relations an action's records are loaded with (the tenant always).
+    present_related: tuple[str, ...] = ()
     #: The kind that the audit of writes (``ZoomWrite.kind``) names this model's records.
     audit_kind = ""
     write_template = "admin/records/write_form.html"
@@ -330,6 +320,11 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
 
     # --- actions ---------------------------------------------------------------------------
+
+    def present(self, queryset: QuerySet) -> QuerySet:
+        """The records of ``queryset`` that Zoom still has: a write action's records."""
+        related = ("tenant", *self.present_related)
+        return queryset.filter(deleted_at__isnull=True).select_related(*related)
 
     def zoom_bulk(
         self,
