@@ -12,10 +12,10 @@ import zoneinfo
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from meetings.models import Meeting, MeetingRegistrant, Webinar
+from tests.admin_helpers import action_post, messages_of, rows_of
 from users.models import ZoomUser
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.sandbox.config import ScriptedFault
@@ -74,14 +74,7 @@ def stored_user(zoom_id: str) -> ZoomUser:
 
 def mirror() -> list[list[dict[str, Any]]]:
     """Every stored meeting, webinar and meeting registrant, every column."""
-    return [
-        list(model.objects.order_by("pk").values())
-        for model in (Meeting, Webinar, MeetingRegistrant)
-    ]
-
-
-def texts(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
+    return rows_of(Meeting, Webinar, MeetingRegistrant)
 
 
 def errors_of(response) -> str:
@@ -418,7 +411,7 @@ def test_a_past_meeting_can_be_renamed_without_moving_its_time(admin_client, ten
         "%Y-%m-%dT%H:%M:%SZ"
     )
     meeting = Meeting.objects.get(zoom_id=target["id"])
-    post_action(admin_client, MEETINGS_URL, "resync_meetings", [meeting])
+    action_post(admin_client, MEETINGS_URL, "resync_meetings", [meeting])
     meeting.refresh_from_db()
     assert meeting.start_time < dt.datetime.now(dt.UTC)
     response = admin_client.post(change_url(meeting), change_form(meeting, topic="Looked back"))
@@ -534,11 +527,6 @@ def test_a_deleted_meeting_has_no_write_form(admin_client, tenant, sandbox):
 # --- actions -----------------------------------------------------------------------------
 
 
-def post_action(client, url: str, action: str, records: list, **extra: Any):
-    data = {"action": action, "_selected_action": [r.pk for r in records], **extra}
-    return client.post(url, data)
-
-
 def test_delete_asks_whom_to_notify_then_deletes_in_zoom_with_the_registrants(
     admin_client, tenant, sandbox
 ):
@@ -546,11 +534,11 @@ def test_delete_asks_whom_to_notify_then_deletes_in_zoom_with_the_registrants(
     target = next(m for m in zoom_meetings(sandbox, 2, 8) if state.registrants.get(m["id"]))
     meeting = Meeting.objects.get(zoom_id=target["id"])
     assert meeting.registrants.filter(deleted_at=None).exists()
-    page = post_action(admin_client, MEETINGS_URL, "delete_meetings", [meeting])
+    page = action_post(admin_client, MEETINGS_URL, "delete_meetings", [meeting])
     assert page.status_code == 200
     assert 'name="post" value="yes"' in page.content.decode()
     assert "cancel_meeting_reminder" in page.content.decode()
-    response = post_action(
+    response = action_post(
         admin_client,
         MEETINGS_URL,
         "delete_meetings",
@@ -559,7 +547,7 @@ def test_delete_asks_whom_to_notify_then_deletes_in_zoom_with_the_registrants(
         cancel_meeting_reminder="on",
     )
     assert response.status_code == 302
-    assert "Deleted 1 meeting." in texts(response)
+    assert "Deleted 1 meeting." in messages_of(response)
     assert target["id"] not in state.meetings
     meeting.refresh_from_db()
     assert meeting.deleted_at is not None
@@ -585,9 +573,11 @@ def test_a_refused_delete_reports_zoom_s_reason_and_keeps_the_meeting(
             path_prefix="/v2/meetings/",
         )
     )
-    response = post_action(admin_client, MEETINGS_URL, "delete_meetings", [meeting], post="yes")
+    response = action_post(admin_client, MEETINGS_URL, "delete_meetings", [meeting], post="yes")
     assert response.status_code == 302
-    assert any(str(meeting) in w and "Not allowed to delete PMI." in w for w in texts(response))
+    assert any(
+        str(meeting) in w and "Not allowed to delete PMI." in w for w in messages_of(response)
+    )
     assert target["id"] in account(sandbox).meetings
     assert mirror() == rows
 
@@ -596,9 +586,9 @@ def test_end_ends_a_live_meeting_in_zoom(admin_client, tenant, sandbox):
     target = zoom_meetings(sandbox, 2)[0]
     target["status"] = "started"
     meeting = Meeting.objects.get(zoom_id=target["id"])
-    response = post_action(admin_client, MEETINGS_URL, "end_meetings", [meeting])
+    response = action_post(admin_client, MEETINGS_URL, "end_meetings", [meeting])
     assert response.status_code == 302
-    assert "Ended 1 meeting." in texts(response)
+    assert "Ended 1 meeting." in messages_of(response)
     assert account(sandbox).meetings[target["id"]]["status"] == "waiting"
     meeting.refresh_from_db()
     assert meeting.status == account(sandbox).meetings[target["id"]]["status"]
@@ -623,9 +613,9 @@ def test_resync_stores_what_zoom_holds_and_marks_only_what_cannot_have_expired(
     state.remove_meeting(gone["id"])
     state.remove_meeting(old["id"])
     records = list(Meeting.objects.filter(zoom_id__in=[changed["id"], gone["id"], old["id"]]))
-    response = post_action(admin_client, MEETINGS_URL, "resync_meetings", records)
+    response = action_post(admin_client, MEETINGS_URL, "resync_meetings", records)
     assert response.status_code == 302
-    assert "Re-synced 3 meetings." in texts(response)
+    assert "Re-synced 3 meetings." in messages_of(response)
     stored = {m.zoom_id: m for m in Meeting.objects.filter(pk__in=[r.pk for r in records])}
     assert stored[changed["id"]].topic == "Changed in Zoom"
     assert stored[gone["id"]].deleted_at is not None  # scheduled ahead: it cannot have expired
@@ -651,7 +641,7 @@ def test_a_bulk_delete_of_more_than_ten_runs_as_a_job_and_reports_per_record(
             path_prefix=f"/v2/meetings/{refused.zoom_id}",
         )
     )
-    response = post_action(admin_client, MEETINGS_URL, "delete_meetings", chosen, post="yes")
+    response = action_post(admin_client, MEETINGS_URL, "delete_meetings", chosen, post="yes")
     assert response.status_code == 302
     job = BulkJob.objects.get()
     assert response["Location"] == reverse("admin:jobs_bulkjob_change", args=[job.pk])
@@ -701,7 +691,7 @@ def test_another_tenant_s_meeting_answers_404_and_reaches_no_zoom(
     assert client.get(delete_url).status_code == 404
     assert client.post(delete_url, {"post": "yes"}).status_code == 404
     for action in ("delete_meetings", "end_meetings", "resync_meetings"):
-        post_action(client, MEETINGS_URL, action, [foreign], post="yes")
+        action_post(client, MEETINGS_URL, action, [foreign], post="yes")
     assert zoom_requests() == before
     assert foreign.zoom_id in other.meetings
     assert not ZoomWrite.objects.exists()
@@ -821,15 +811,15 @@ def test_webinars_are_changed_deleted_and_resynced_in_zoom(admin_client, tenant,
     assert first.zoom_data["agenda"] == "New agenda"
 
     state.meetings[first.zoom_id]["topic"] = "Renamed in Zoom"
-    response = post_action(admin_client, WEBINARS_URL, "resync_webinars", [first])
-    assert "Re-synced 1 webinar." in texts(response)
+    response = action_post(admin_client, WEBINARS_URL, "resync_webinars", [first])
+    assert "Re-synced 1 webinar." in messages_of(response)
     first.refresh_from_db()
     assert first.topic == "Renamed in Zoom"
 
-    page = post_action(admin_client, WEBINARS_URL, "delete_webinars", [first])
+    page = action_post(admin_client, WEBINARS_URL, "delete_webinars", [first])
     assert "cancel_webinar_reminder" in page.content.decode()
-    response = post_action(admin_client, WEBINARS_URL, "delete_webinars", [first], post="yes")
-    assert "Deleted 1 webinar." in texts(response)
+    response = action_post(admin_client, WEBINARS_URL, "delete_webinars", [first], post="yes")
+    assert "Deleted 1 webinar." in messages_of(response)
     assert first.zoom_id not in state.meetings
     first.refresh_from_db()
     assert first.deleted_at is not None

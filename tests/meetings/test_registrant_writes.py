@@ -13,11 +13,11 @@ import time
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from meetings.models import CloudRecording, Meeting, MeetingRegistrant, Webinar, WebinarRegistrant
+from tests.admin_helpers import action_post, messages_of, rows_of
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.sandbox import records
 from zoomadmin.sandbox.api.meetings import is_expired
@@ -39,17 +39,9 @@ def account(sandbox):
     return sandbox.state.default_account
 
 
-def texts(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def mirror() -> list[dict[str, Any]]:
+def mirror() -> list[list[dict[str, Any]]]:
     """Every stored registrant, every column: compared before and after a refused write."""
-    return [
-        {**model_to_dict(r), "synced_at": r.synced_at, "deleted_at": r.deleted_at}
-        for model in (MeetingRegistrant, WebinarRegistrant)
-        for r in model.objects.order_by("pk")
-    ]
+    return rows_of(MeetingRegistrant, WebinarRegistrant)
 
 
 def registration_meetings(sandbox, approval_type: int = 1, webinar: bool = False) -> list[dict]:
@@ -91,8 +83,7 @@ def in_zoom(sandbox, meeting_id: int, registrant_id: str) -> dict:
 
 
 def post_action(client, action: str, registrants: list[Any], url: str = LIST_URL, **extra: Any):
-    data = {"action": action, "_selected_action": [r.pk for r in registrants], **extra}
-    return client.post(url, data)
+    return action_post(client, url, action, registrants, **extra)
 
 
 # --- add ---------------------------------------------------------------------------------
@@ -126,7 +117,7 @@ def test_add_shows_the_join_url_and_stores_what_zoom_holds(
     assert response["Location"] == reverse(
         "admin:meetings_meetingregistrant_change", args=[stored.pk]
     )
-    assert any(zoom["join_url"] in text for text in texts(response))
+    assert any(zoom["join_url"] in text for text in messages_of(response))
     assert (stored.email, stored.first_name, stored.last_name, stored.status, stored.join_url) == (
         zoom["email"],
         zoom["first_name"],
@@ -175,7 +166,7 @@ def test_add_a_webinar_registrant(open_webinar, admin_client, tenant, sandbox):
     )
     stored = WebinarRegistrant.objects.get(webinar=webinar, zoom_id=zoom["id"])
     assert stored.zoom_data == zoom
-    assert any(zoom["join_url"] in text for text in texts(response))
+    assert any(zoom["join_url"] in text for text in messages_of(response))
 
 
 def test_the_add_page_offers_the_meeting_it_was_opened_from(admin_client, tenant, sandbox):
@@ -439,7 +430,7 @@ def test_a_refused_status_change_shows_zoom_s_message_and_changes_nothing(
     response = post_action(admin_client, "approve_registrants", chosen)
     sandbox.config.clear_faults()
     assert response.status_code == 302
-    words_shown = texts(response)
+    words_shown = messages_of(response)
     if fault.action == "429":
         # Zoom's rate limit is the account's: the job pauses, every record still to do.
         assert any(words in text and "resumes" in text for text in words_shown)
@@ -584,7 +575,7 @@ def test_deleting_a_recording_asks_first_then_moves_it_to_zoom_s_trash(
         "DELETE",
         {"action": "trash"},
     )
-    assert "Deleted 1 cloud recording." in texts(response)
+    assert "Deleted 1 cloud recording." in messages_of(response)
 
 
 def test_a_refused_recording_delete_leaves_it(sandbox, tenant, admin_client):
@@ -603,7 +594,7 @@ def test_a_refused_recording_delete_leaves_it(sandbox, tenant, admin_client):
     response = post_action(
         admin_client, "delete_recordings", [recording], url=RECORDINGS_URL, post="yes"
     )
-    assert any("simulive" in text and str(recording) in text for text in texts(response))
+    assert any("simulive" in text and str(recording) in text for text in messages_of(response))
     assert zoom["uuid"] in account(sandbox).recordings_by_uuid
     recording.refresh_from_db()
     assert recording.deleted_at is None
@@ -645,7 +636,7 @@ def test_a_refused_file_delete_leaves_it(sandbox, tenant, admin_client):
     response = post_action(
         admin_client, "delete_recording_files", [target], url=FILES_URL, post="yes"
     )
-    assert any("uncompleted meeting" in text for text in texts(response))
+    assert any("uncompleted meeting" in text for text in messages_of(response))
     assert target.zoom_id in {f["id"] for f in zoom["recording_files"]}
     target.refresh_from_db()
     assert target.deleted_at is None

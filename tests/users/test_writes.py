@@ -11,11 +11,10 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
-from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from meetings.models import CloudRecording, Meeting
+from tests.admin_helpers import action_post, messages_of, rows_of
 from users.models import ZoomUser
 from zoomadmin.sandbox.api.users import ADMIN_ROLE, OWNER_ROLE
 from zoomadmin.sandbox.config import ScriptedFault
@@ -51,16 +50,9 @@ def stored(user_id: str) -> ZoomUser:
     return ZoomUser.objects.get(zoom_id=user_id)
 
 
-def mirror() -> list[dict[str, Any]]:
+def mirror() -> list[list[dict[str, Any]]]:
     """Every stored user, every column: compared before and after a refused write."""
-    return [
-        {**model_to_dict(user), "synced_at": user.synced_at, "deleted_at": user.deleted_at}
-        for user in ZoomUser.objects.order_by("pk")
-    ]
-
-
-def texts(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
+    return rows_of(ZoomUser)
 
 
 def change_form(user: ZoomUser, **changes: Any) -> dict[str, Any]:
@@ -358,8 +350,7 @@ def test_a_write_refreshing_the_token_is_not_inside_a_transaction(admin_client, 
 
 
 def post_action(client, action: str, users: list[ZoomUser], **extra: Any):
-    data = {"action": action, "_selected_action": [u.pk for u in users], **extra}
-    return client.post(LIST_URL, data)
+    return action_post(client, LIST_URL, action, users, **extra)
 
 
 def test_deactivate_does_each_user_and_reports_zoom_s_refusal(admin_client, tenant, sandbox):
@@ -386,7 +377,7 @@ def test_deactivate_does_each_user_and_reports_zoom_s_refusal(admin_client, tena
         assert user.status == "inactive"
     refused.refresh_from_db()
     assert refused.status == account(sandbox).users[refused.zoom_id]["status"] == "active"
-    words = texts(response)
+    words = messages_of(response)
     assert "Deactivated 2 Zoom users." in words
     assert any(str(refused) in w and "No privilege." in w for w in words)
     # Users OpenAPI, PUT /users/{userId}/status, 400 code 200: "Zoom Room and Admin users'
@@ -396,7 +387,7 @@ def test_deactivate_does_each_user_and_reports_zoom_s_refusal(admin_client, tena
 
     response = post_action(admin_client, "activate_users", targets)
     assert all(account(sandbox).users[u.zoom_id]["status"] == "active" for u in targets)
-    assert "Activated 2 Zoom users." in texts(response)
+    assert "Activated 2 Zoom users." in messages_of(response)
 
 
 def test_change_license_type_asks_for_the_type_then_changes_it_in_zoom(
@@ -437,7 +428,7 @@ def test_offboarding_hands_meetings_to_the_successor_and_nothing_is_lost(
         transfer_meeting="on",
     )
     assert response.status_code == 302, response.context["form"].errors
-    assert "Disassociated or deleted 1 Zoom user." in texts(response)
+    assert "Disassociated or deleted 1 Zoom user." in messages_of(response)
     assert state.find_user(leaving.email) is None
     in_zoom = {m["id"] for m in state.meetings_of(successor_id)}
     assert moved and moved <= in_zoom
@@ -562,7 +553,7 @@ def test_a_delete_whose_answer_was_lost_is_recognised_as_done(admin_client, tena
     assert response.status_code == 302
     leaving.refresh_from_db()
     assert leaving.deleted_at is not None
-    words = texts(response)
+    words = messages_of(response)
     assert any("no longer had this user" in w for w in words), words
 
 
@@ -577,7 +568,7 @@ def test_an_accepted_write_whose_read_back_fails_shows_what_was_asked(
     assert account(sandbox).users[user.zoom_id]["status"] == "inactive"
     user.refresh_from_db()
     assert user.status == "inactive"
-    words = texts(response)
+    words = messages_of(response)
     assert "Deactivated 1 Zoom user." in words
     assert any("reading" in w and "back failed" in w for w in words)
 
@@ -593,7 +584,7 @@ def test_pending_users_are_not_sent_what_zoom_refuses_them(
     pending = ZoomUser.objects.get(email="later@example.com")
     before = zoom_requests()
     response = post_action(admin_client, "deactivate_users", [pending])
-    assert any("pending user" in w for w in texts(response))
+    assert any("pending user" in w for w in messages_of(response))
     # Users OpenAPI, DELETE /users/{userId}: "To delete pending user in the account, use
     # `disassociate`."
     response = post_action(admin_client, "offboard_users", [pending], post="yes", mode="delete")

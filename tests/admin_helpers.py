@@ -1,0 +1,24 @@
+"""What the admin-write tests share: posting a changelist action, reading the page's messages,
+and the stored rows to compare before and after a refused write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.db import models
+
+
+def action_post(client: Any, url: str, action: str, records: list, **extra: Any) -> Any:
+    """Post the changelist action ``action`` for ``records``, as the stock admin form does."""
+    data = {"action": action, "_selected_action": [r.pk for r in records], **extra}
+    return client.post(url, data)
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def rows_of(*kinds: type[models.Model]) -> list[list[dict[str, Any]]]:
+    """Every stored row of each model, every column, in primary-key order."""
+    return [list(model.objects.order_by("pk").values()) for model in kinds]
