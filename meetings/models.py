@@ -197,6 +197,8 @@ class WebinarRegistrant(BaseRegistrant):
 class CloudRecording(ZoomRecord):
     """The cloud recording of one meeting or webinar instance."""
 
+    sync_fields: ClassVar[tuple[str, ...]] = ("trashed_at",)
+
     zoom_id = models.CharField("instance UUID", max_length=200, editable=False)
     meeting_zoom_id = models.BigIntegerField("meeting or webinar ID", null=True, blank=True)
     meeting = models.ForeignKey(
@@ -229,6 +231,14 @@ class CloudRecording(ZoomRecord):
     total_size = models.BigIntegerField("total size (bytes)", null=True, blank=True)
     recording_count = models.PositiveIntegerField("files", null=True, blank=True)
     share_url = models.TextField("share URL", blank=True)
+    #: When it was moved to Zoom's trash (``recording.trashed``, or a delete with
+    #: ``action=trash`` from here): with ``deleted_at`` set, it is in the trash, recoverable for
+    #: 30 days; cleared by a permanent delete. Zoom listing it again clears ``deleted_at``.
+    trashed_at = models.DateTimeField("moved to Zoom's trash", null=True, blank=True)
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None and self.trashed_at is not None
 
     class Meta:
         ordering = ["-start_time"]
@@ -249,6 +259,12 @@ class CloudRecording(ZoomRecord):
 
 class RecordingFile(ZoomRecord):
     zoom_key: ClassVar[tuple[str, ...]] = ("recording", "zoom_id")
+    sync_fields: ClassVar[tuple[str, ...]] = (
+        "trashed_at",
+        "archive_name",
+        "archive_size",
+        "archived_at",
+    )
 
     recording = models.ForeignKey(
         CloudRecording, on_delete=models.CASCADE, related_name="files", editable=False
@@ -264,6 +280,17 @@ class RecordingFile(ZoomRecord):
     recording_end = models.DateTimeField(null=True, blank=True)
     play_url = models.TextField("play URL", blank=True)
     download_url = models.TextField("download URL", blank=True)
+    #: As ``CloudRecording.trashed_at``, for one file.
+    trashed_at = models.DateTimeField("moved to Zoom's trash", null=True, blank=True)
+    #: Where the file was archived to the configured Django storage (its name there), its size
+    #: as stored, and when; blank until archived.
+    archive_name = models.CharField("archived as", max_length=500, blank=True)
+    archive_size = models.BigIntegerField("archived size (bytes)", null=True, blank=True)
+    archived_at = models.DateTimeField("archived", null=True, blank=True)
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None and self.trashed_at is not None
 
     class Meta:
         ordering = ["recording_start", "file_type"]
