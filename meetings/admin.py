@@ -292,7 +292,23 @@ class RegistrantAdmin(ZoomWriteAdmin):
             parent=parent,
             fields=form.registrant(),
         )
-        messages.success(request, f"Zoom's join URL for {added.registrant}: {added.join_url}")
+        if added.registrant is None:
+            # Zoom answers a second registration of the same email with the first, so sending
+            # the form again is safe.
+            messages.warning(
+                request,
+                f"Zoom accepted the registration but named no registrant, and lists none with "
+                f"this email yet: re-sync {parent} to see it.",
+            )
+            return None
+        if added.join_url:
+            messages.success(request, f"Zoom's join URL for {added.registrant}: {added.join_url}")
+        else:
+            messages.info(
+                request,
+                f"{added.registrant} is {added.registrant.get_status_display().lower()}: Zoom "
+                "gives the join URL once the registration is approved.",
+            )
         return added.registrant
 
     def _status(self, request: HttpRequest, queryset: QuerySet, action: str) -> HttpResponse | None:

@@ -194,6 +194,11 @@ class WebinarRegistrant(BaseRegistrant):
         ]
 
 
+def _in_trash(record: CloudRecording | RecordingFile) -> bool:
+    deleted, trashed = record.deleted_at, record.trashed_at
+    return deleted is not None and trashed is not None and trashed >= deleted
+
+
 class CloudRecording(ZoomRecord):
     """The cloud recording of one meeting or webinar instance."""
 
@@ -232,13 +237,14 @@ class CloudRecording(ZoomRecord):
     recording_count = models.PositiveIntegerField("files", null=True, blank=True)
     share_url = models.TextField("share URL", blank=True)
     #: When it was moved to Zoom's trash (``recording.trashed``, or a delete with
-    #: ``action=trash`` from here): with ``deleted_at`` set, it is in the trash, recoverable for
-    #: 30 days; cleared by a permanent delete. Zoom listing it again clears ``deleted_at``.
+    #: ``action=trash`` from here), recoverable for 30 days; cleared by a permanent delete.
+    #: Zoom listing it again clears ``deleted_at`` (recovered); a later deletion sets a newer
+    #: ``deleted_at``, so ``in_trash`` holds only while the trashing is the latest deletion.
     trashed_at = models.DateTimeField("moved to Zoom's trash", null=True, blank=True)
 
     @property
     def in_trash(self) -> bool:
-        return self.deleted_at is not None and self.trashed_at is not None
+        return _in_trash(self)
 
     class Meta:
         ordering = ["-start_time"]
@@ -290,7 +296,7 @@ class RecordingFile(ZoomRecord):
 
     @property
     def in_trash(self) -> bool:
-        return self.deleted_at is not None and self.trashed_at is not None
+        return _in_trash(self)
 
     class Meta:
         ordering = ["recording_start", "file_type"]

@@ -186,8 +186,8 @@ def delete_meeting(
     record: Meeting,
     schedule_for_reminder: bool = False,
     cancel_meeting_reminder: bool = False,
-) -> None:
-    meeting_delete(
+) -> str:
+    return meeting_delete(
         tenant=tenant,
         client=client,
         actor=actor,
@@ -216,8 +216,8 @@ def delete_webinar(
     actor: Any,
     record: Webinar,
     cancel_webinar_reminder: bool = False,
-) -> None:
-    webinar_delete(
+) -> str:
+    return webinar_delete(
         tenant=tenant,
         client=client,
         actor=actor,

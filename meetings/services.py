@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from meetings.mapping import (
@@ -31,6 +31,7 @@ from meetings.mapping import (
     zoom_webinar_to_fields,
 )
 from meetings.models import (
+    BaseRegistrant,
     CloudRecording,
     Meeting,
     MeetingRegistrant,
@@ -244,17 +245,19 @@ def meeting_delete(
     meeting: Meeting,
     schedule_for_reminder: bool = False,
     cancel_meeting_reminder: bool = False,
-) -> None:
+) -> str:
     """Delete ``meeting`` in Zoom (``DELETE /meetings/{meetingId}``; a recurring one's whole
     series) and mark it deleted with its registrants. Zoom's choices, as published:
     ``schedule_for_reminder`` "Notify host and alternative host about the meeting cancellation
     via email"; ``cancel_meeting_reminder`` "Notify registrants about the meeting cancellation
-    via email"."""
+    via email"; ``false`` for either is published as "Do not send any email notification", which
+    is what an unticked choice promises, so both are always sent. Returns a note where Zoom had
+    no such meeting any more (404, marked deleted all the same)."""
     query = {
         "schedule_for_reminder": schedule_for_reminder,
         "cancel_meeting_reminder": cancel_meeting_reminder,
     }
-    _delete(_MEETINGS, tenant, client, actor, meeting, query)
+    return _delete(_MEETINGS, tenant, client, actor, meeting, query)
 
 
 def webinar_delete(
@@ -264,11 +267,11 @@ def webinar_delete(
     actor: Any,
     webinar: Webinar,
     cancel_webinar_reminder: bool = False,
-) -> None:
+) -> str:
     """Delete ``webinar`` (``DELETE /webinars/{webinarId}``; ``cancel_webinar_reminder``:
     "Notify panelists and registrants about the webinar cancellation via email")."""
     query = {"cancel_webinar_reminder": cancel_webinar_reminder}
-    _delete(_WEBINARS, tenant, client, actor, webinar, query)
+    return _delete(_WEBINARS, tenant, client, actor, webinar, query)
 
 
 def meeting_end(*, tenant: Tenant, client: ZoomClient, actor: Any, meeting: Meeting) -> Meeting:
@@ -371,7 +374,7 @@ def _delete(
     actor: Any,
     record: Any,
     query: dict[str, Any],
-) -> None:
+) -> str:
     try:
         zoom_write(
             lambda: kind.call(client, "delete")(record.zoom_id, **query),
@@ -385,13 +388,19 @@ def _delete(
             path=kind.path(record),
             query=query,
         )
-    except (ZoomUnavailable, ZoomNotFound):
-        # Zoom may have deleted it without answering, and a DELETE resent after one that
-        # Zoom did answers 404: what Zoom holds now decides what is stored.
+    except ZoomNotFound:
+        # "Meeting does not exist" (404 code 3001): what was asked is what Zoom holds, whether
+        # another admin deleted it, it expired, or a DELETE resent after one Zoom did answer.
+        _mark_gone(kind, tenant, record)
+        return "Zoom no longer had it: marked deleted."
+    except ZoomUnavailable:
+        # Zoom may have deleted it without answering: what Zoom holds now decides what is
+        # stored.
         with suppress(ZoomError):
             _refresh(kind, tenant, client, record)
         raise
     _mark_gone(kind, tenant, record)
+    return ""
 
 
 def _write_then_refresh(
@@ -569,8 +578,53 @@ def recordings_mark_deleted(
     return _mark(CloudRecording, tenant, scope, seen_uuids, deleted_at)
 
 
-def recording_mark_deleted(*, tenant: Tenant, uuid: str, deleted_at: datetime | None = None) -> int:
-    return _mark(CloudRecording, tenant, {"zoom_id": uuid}, (), deleted_at)
+def recording_mark_deleted(
+    *, tenant: Tenant, uuid: str, deleted_at: datetime | None = None, trashed: bool = False
+) -> int:
+    """Mark a recording and its files deleted in Zoom: to Zoom's trash (``trashed``: "Users can
+    recover recordings from the trash up to 30 days after deletion", the ``recording.trashed``
+    event), or permanently, which ends any stay in the trash."""
+    at = deleted_at or timezone.now()
+    marked = _mark(CloudRecording, tenant, {"zoom_id": uuid}, (), at)
+    recordings = CloudRecording.objects.filter(tenant=tenant, zoom_id=uuid)
+    files = RecordingFile.objects.filter(tenant=tenant, recording__in=recordings)
+    _mark(RecordingFile, tenant, {"recording__in": recordings}, (), at)
+    _set_trashed(recordings, files, at if trashed else None)
+    return marked
+
+
+def recording_files_mark_deleted(
+    *,
+    tenant: Tenant,
+    uuid: str,
+    file_ids: Collection[str],
+    deleted_at: datetime | None = None,
+    trashed: bool = False,
+) -> int:
+    """Mark files of a recording deleted (``recording.trashed`` and ``recording.deleted`` list
+    "the trashed recording files": one file, or all of them); the recording goes with its last
+    file. Returns the files marked."""
+    at = deleted_at or timezone.now()
+    recordings = CloudRecording.objects.filter(tenant=tenant, zoom_id=uuid)
+    files = RecordingFile.objects.filter(
+        tenant=tenant, recording__in=recordings, zoom_id__in=file_ids
+    )
+    marked = _mark(
+        RecordingFile, tenant, {"recording__in": recordings, "zoom_id__in": file_ids}, (), at
+    )
+    _set_trashed(CloudRecording.objects.none(), files, at if trashed else None)
+    if not RecordingFile.objects.filter(recording__in=recordings, deleted_at=None).exists():
+        recording_mark_deleted(tenant=tenant, uuid=uuid, deleted_at=at, trashed=trashed)
+    return marked
+
+
+def _set_trashed(
+    recordings: QuerySet[CloudRecording], files: QuerySet[RecordingFile], at: datetime | None
+) -> None:
+    """Note when the records went to Zoom's trash, or (None) that they are not in it. Only
+    records Zoom has deleted (``deleted_at`` set) are touched."""
+    for queryset in (recordings, files):
+        queryset.filter(deleted_at__isnull=False).update(trashed_at=at, updated=timezone.now())
 
 
 def meetings_mark_orphans(*, tenant: Tenant, deleted_at: datetime) -> dict[str, int]:
@@ -690,16 +744,17 @@ Scheduled = Meeting | Webinar
 
 # Meetings OpenAPI, PUT /meetings/{meetingId}/registrants/status: ``action`` "approve -
 # Approve registrant", "cancel - Cancel previously approved registrant's registration",
-# "deny - Deny registrant". The listing knows three statuses (approved, pending, denied): a
-# cancelled registration is looked for among the denied first.
-STATUS_AFTER = {"approve": "approved", "deny": "denied", "cancel": "denied"}
+# "deny - Deny registrant". The listing knows three statuses (approved, pending, denied); the
+# one a cancelled registration is listed under is not published (``_registrants_reread_each``).
+STATUS_AFTER = {"approve": "approved", "deny": "denied", "cancel": None}
 # Webinar OpenAPI, GET /webinars/{webinarId}/registrants/{registrantId}, 400 code 3079:
 # "This registrant does not exist: {registrantId}."
 REGISTRANT_MISSING_CODE = 3079
 
 
 class RegistrantAdded(NamedTuple):
-    registrant: Registrant
+    #: None when Zoom's answer named no registrant and no listing shows one with the email.
+    registrant: Registrant | None
     #: What Zoom answered the registration with: the registrant's own link to join.
     join_url: str
 
@@ -765,14 +820,22 @@ def registrant_add(
         with suppress(ZoomError):
             _registrant_find_by_email(tenant, client, parent, body.get("email", ""))
         raise
+    join_url = str(answer.get("join_url") or "")
     registrant_id = str(answer.get("registrant_id") or "")
+    if not registrant_id:
+        # The answer's ``id`` is the meeting's ("id": "The meeting ID."), not the registrant's:
+        # without ``registrant_id`` the registration is found by its email.
+        found = _registrant_find_by_email(tenant, client, parent, body.get("email", ""))
+        return RegistrantAdded(found, join_url or (found.join_url if found else ""))
     try:
         data = getattr(client, f"get_{noun}_registrant")(parent.zoom_id, registrant_id)
     except ZoomError:
         # Registered, but not readable now: what the answer and the form say is what is known.
-        data = {**body, "id": registrant_id, "join_url": answer.get("join_url", "")}
+        data = {**body, "id": registrant_id, "join_url": join_url}
     stored = _registrants_store(tenant, parent, [data])
-    return RegistrantAdded(stored[registrant_id], str(answer.get("join_url") or data["join_url"]))
+    # Zoom leaves ``join_url`` out "if the meeting was created with the approval_type field
+    # value of 1 (manual approval)": a pending registrant has no link yet.
+    return RegistrantAdded(stored[registrant_id], join_url or str(data.get("join_url") or ""))
 
 
 def _registrant_find_by_email(
@@ -862,6 +925,8 @@ def _registrants_reread(
     registrants: Sequence[Registrant],
     action: str,
 ) -> dict[int, str]:
+    if action == "cancel":
+        return _registrants_reread_each(tenant, client, registrants)
     wanted = {r.zoom_id: r for r in registrants}
     expected = STATUS_AFTER[action]
     statuses = dict.fromkeys([expected, *(r.status for r in registrants if r.status)])
@@ -881,6 +946,26 @@ def _registrants_reread(
             notes[registrant.pk] = "Zoom did not list it afterwards: re-sync to see."
         elif item.get("status") != expected:
             notes[registrant.pk] = f"Zoom left it {item.get('status')}."
+    return notes
+
+
+def _registrants_reread_each(
+    tenant: Tenant, client: ZoomClient, registrants: Sequence[Registrant]
+) -> dict[int, str]:
+    """After a cancel, each registrant read on its own (``GET …/registrants/{registrantId}``,
+    Light): Zoom's description says only "Cancel previously approved registrant's
+    registration", not which status, if any, a cancelled registration is listed under, so none
+    is guessed. Still approved is reported; gone (404, or 3079 for a webinar) is marked
+    deleted."""
+    notes = {}
+    for registrant in registrants:
+        try:
+            stored = registrant_refresh(tenant=tenant, client=client, registrant=registrant)
+        except ZoomError as error:
+            notes[registrant.pk] = f"Zoom did not show it afterwards ({error}): re-sync to see."
+            continue
+        if stored is not None and stored.status == BaseRegistrant.Status.APPROVED:
+            notes[registrant.pk] = "Zoom left it approved."
     return notes
 
 
@@ -919,9 +1004,9 @@ def recording_delete(
         )
     except ZoomUnavailable:
         if _recording_files_in_zoom(client, recording) is None:
-            _recording_mark_deleted_with_files(tenant, recording)
+            recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, trashed=action == "trash")
         raise
-    _recording_mark_deleted_with_files(tenant, recording)
+    recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, trashed=action == "trash")
 
 
 def recording_file_delete(
@@ -959,9 +1044,18 @@ def recording_file_delete(
     except ZoomUnavailable:
         files = _recording_files_in_zoom(client, recording)
         if files is None or recording_file.zoom_id not in files:
-            _mark(RecordingFile, tenant, {"pk": recording_file.pk}, (), None)
+            _recording_file_mark_deleted(tenant, recording_file, trashed=action == "trash")
         raise
-    _mark(RecordingFile, tenant, {"pk": recording_file.pk}, (), None)
+    _recording_file_mark_deleted(tenant, recording_file, trashed=action == "trash")
+
+
+def _recording_file_mark_deleted(
+    tenant: Tenant, recording_file: RecordingFile, *, trashed: bool
+) -> None:
+    at = timezone.now()
+    _mark(RecordingFile, tenant, {"pk": recording_file.pk}, (), at)
+    one = RecordingFile.objects.filter(pk=recording_file.pk)
+    _set_trashed(CloudRecording.objects.none(), one, at if trashed else None)
 
 
 def _recording_files_in_zoom(client: ZoomClient, recording: CloudRecording) -> set[str] | None:
@@ -974,12 +1068,6 @@ def _recording_files_in_zoom(client: ZoomClient, recording: CloudRecording) -> s
     except ZoomError:
         return set(recording.files.values_list("zoom_id", flat=True))
     return {str(item.get("id")) for item in recording_files(data)}
-
-
-def _recording_mark_deleted_with_files(tenant: Tenant, recording: CloudRecording) -> None:
-    at = timezone.now()
-    recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, deleted_at=at)
-    _mark(RecordingFile, tenant, {"recording_id": recording.pk}, (), at)
 
 
 # --- internals -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from meetings.services import (
     meeting_registrants_upsert,
     meetings_mark_orphans,
     meetings_upsert,
+    recording_files_mark_deleted,
     recording_mark_deleted,
     recordings_upsert,
     webinar_mark_deleted,
@@ -266,10 +267,30 @@ def recording_completed(context: Context) -> str:
     return ""
 
 
-def recording_deleted(context: Context) -> str:
-    uuid = str(context.object.get("uuid") or "")
-    recording_mark_deleted(tenant=context.tenant, uuid=uuid, deleted_at=context.at)
-    return ""
+def _recording_gone(*, trashed: bool) -> Callable[[Context], str]:
+    """``recording.trashed`` (to Zoom's trash, recoverable for 30 days) or ``recording.deleted``
+    ("permanently deleted")."""
+
+    def handle(context: Context) -> str:
+        uuid = str(context.object.get("uuid") or "")
+        listed = context.object.get("recording_files")
+        if not isinstance(listed, list):
+            recording_mark_deleted(
+                tenant=context.tenant, uuid=uuid, deleted_at=context.at, trashed=trashed
+            )
+            return ""
+        # "Information about the trashed recording files": a file deleted on its own is the
+        # only one listed; the recording goes with its last.
+        recording_files_mark_deleted(
+            tenant=context.tenant,
+            uuid=uuid,
+            file_ids=[str(f.get("id")) for f in listed if isinstance(f, dict) and f.get("id")],
+            deleted_at=context.at,
+            trashed=trashed,
+        )
+        return ""
+
+    return handle
 
 
 # --- the app -------------------------------------------------------------------------------
@@ -318,7 +339,9 @@ HANDLERS: dict[str, Callable[[Context], str]] = {
     "webinar.registration_denied": _registration(webinar=True, status="denied"),
     "webinar.registration_cancelled": _registration(webinar=True, status="denied"),
     "recording.completed": recording_completed,
-    "recording.deleted": recording_deleted,
-    "recording.trashed": recording_deleted,
+    "recording.deleted": _recording_gone(trashed=False),
+    "recording.trashed": _recording_gone(trashed=True),
+    # Back from the trash, with its files: stored as listed, which clears the deletion.
+    "recording.recovered": recording_completed,
     "app_deauthorized": app_deauthorized,
 }

@@ -582,6 +582,28 @@ def test_a_refused_delete_reports_zoom_s_reason_and_keeps_the_meeting(
     assert mirror() == rows
 
 
+def test_a_delete_zoom_answers_not_found_is_done_and_marked_deleted(admin_client, tenant, sandbox):
+    """Meetings OpenAPI, DELETE /meetings/{meetingId}, 404 code 3001: "Meeting does not exist":
+    deleted in Zoom already (another admin, or a DELETE resent), so what was asked holds."""
+    target = zoom_meetings(sandbox, 2)[0]
+    meeting = Meeting.objects.get(zoom_id=target["id"])
+    del account(sandbox).meetings[target["id"]]
+    response = action_post(admin_client, MEETINGS_URL, "delete_meetings", [meeting], post="yes")
+    assert response.status_code == 302
+    assert "Deleted 1 meeting." in messages_of(response)
+    item = BulkJobItem.objects.get()
+    assert (item.status, item.message) == ("succeeded", "Zoom no longer had it: marked deleted.")
+    meeting.refresh_from_db()
+    assert meeting.deleted_at is not None
+    write = ZoomWrite.objects.get()
+    assert (write.method, write.outcome, write.status, write.code) == (
+        "DELETE",
+        "refused",
+        404,
+        3001,
+    )
+
+
 def test_end_ends_a_live_meeting_in_zoom(admin_client, tenant, sandbox):
     target = zoom_meetings(sandbox, 2)[0]
     target["status"] = "started"

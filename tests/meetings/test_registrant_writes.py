@@ -20,10 +20,12 @@ from meetings.models import CloudRecording, Meeting, MeetingRegistrant, Webinar,
 from tests.admin_helpers import action_post, messages_of, rows_of
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.sandbox import records
+from zoomadmin.sandbox.api import registrants as registrants_api
 from zoomadmin.sandbox.api.meetings import is_expired
 from zoomadmin.sandbox.config import ScriptedFault
 from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.tenants.models import ZoomWrite
+from zoomadmin.zoom.client import ZoomClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,6 +35,7 @@ WEBINAR_ADD_URL = reverse("admin:meetings_webinarregistrant_add")
 WEBINAR_LIST_URL = reverse("admin:meetings_webinarregistrant_changelist")
 STATUS_ROUTE = "PUT /v2/meetings/{meetingId}/registrants/status"
 LIST_ROUTE = "GET /v2/meetings/{meetingId}/registrants"
+GET_ROUTE = "GET /v2/meetings/{meetingId}/registrants/{registrantId}"
 
 
 def account(sandbox):
@@ -167,6 +170,37 @@ def test_add_a_webinar_registrant(open_webinar, admin_client, tenant, sandbox):
     stored = WebinarRegistrant.objects.get(webinar=webinar, zoom_id=zoom["id"])
     assert stored.zoom_data == zoom
     assert any(zoom["join_url"] in text for text in messages_of(response))
+
+
+def test_an_answer_that_names_no_registrant_is_found_by_its_email(
+    admin_client, tenant, sandbox, monkeypatch
+):
+    """Meetings OpenAPI, POST /meetings/{meetingId}/registrants, 201: ``registrant_id`` is not
+    marked required, and the answer's ``id`` is "The meeting ID.", never the registrant's.
+    Zoom's real answer is kept and only ``registrant_id`` dropped from it."""
+    answered = ZoomClient.add_meeting_registrant
+
+    def without_registrant_id(self, *args, **kwargs):
+        answer = answered(self, *args, **kwargs)
+        answer.pop("registrant_id")
+        return answer
+
+    monkeypatch.setattr(ZoomClient, "add_meeting_registrant", without_registrant_id)
+    target = registration_meetings(sandbox, 0)[0]
+    meeting = Meeting.objects.get(tenant=tenant, zoom_id=target["id"])
+    form = {"meeting": meeting.pk, "email": "noid@example.org", "first_name": "No"}
+    response = admin_client.post(ADD_URL, form)
+    assert response.status_code == 302
+    zoom = next(
+        r
+        for r in account(sandbox).registrants[target["id"]].values()
+        if r["email"] == form["email"]
+    )
+    stored = MeetingRegistrant.objects.get(meeting=meeting, email=form["email"])
+    assert (stored.zoom_id, stored.status) == (zoom["id"], zoom["status"])
+    assert response["Location"] == reverse(
+        "admin:meetings_meetingregistrant_change", args=[stored.pk]
+    )
 
 
 def test_the_add_page_offers_the_meeting_it_was_opened_from(admin_client, tenant, sandbox):
@@ -324,11 +358,17 @@ def test_65_registrants_of_one_meeting_take_3_status_calls(
     chosen = stored_of(tenant, crowded["registrants"])
     assert len(chosen) == 65 and {r.status for r in chosen} == {start}
     stats = sandbox.state.stats.requests_by_route
-    calls, listings = stats[STATUS_ROUTE], stats[LIST_ROUTE]
+    calls, listings, reads = stats[STATUS_ROUTE], stats[LIST_ROUTE], stats[GET_ROUTE]
     response = post_action(admin_client, f"{action}_registrants", chosen)
     assert response.status_code == 302
     assert stats[STATUS_ROUTE] - calls == 3  # 30 + 30 + 5
-    assert stats[LIST_ROUTE] - listings == 3  # one re-read of the new status per call
+    if action == "cancel":
+        # "cancel - Cancel previously approved registrant's registration": which status a
+        # cancelled registration is listed under is not published, so each is read on its own.
+        assert (stats[LIST_ROUTE] - listings, stats[GET_ROUTE] - reads) == (0, 65)
+    else:
+        assert stats[LIST_ROUTE] - listings == 3  # one re-read of the new status per call
+        assert stats[GET_ROUTE] - reads == 0
     meeting_id = crowded["meeting"]["id"]
     for registrant in chosen:
         registrant.refresh_from_db()
@@ -465,6 +505,34 @@ def test_a_status_zoom_does_not_apply_is_reported_and_not_asked_twice(
     assert {r["status"] for r in pending} == {"pending"}
 
 
+def test_a_cancel_reads_each_registrant_back_and_stores_what_zoom_shows(
+    sandbox, tenant, admin_client, monkeypatch
+):
+    """Which status Zoom lists a cancelled registration under is not published ("cancel -
+    Cancel previously approved registrant's registration"): each is read back and stored as
+    Zoom then shows it, whether moved, gone, or left approved."""
+    meeting = registration_meetings(sandbox)[0]
+    approved = seed_registrants(sandbox, meeting, 3, status="approved")
+    tenant_sync(tenant=tenant, trigger="test", full=True)
+    moved, gone, kept = (stored_of(tenant, [r])[0] for r in approved)
+    del account(sandbox).registrants[meeting["id"]][gone.zoom_id]  # deleted in Zoom since
+
+    post_action(admin_client, "cancel_registrants", [moved, gone])
+    moved.refresh_from_db()
+    gone.refresh_from_db()
+    zoom = in_zoom(sandbox, meeting["id"], moved.zoom_id)
+    assert zoom["status"] != "approved"
+    assert (moved.status, moved.deleted_at) == (zoom["status"], None)
+    assert gone.deleted_at is not None
+
+    # Zoom leaving one approved (the sandbox made to apply no cancel) is said, not hidden.
+    monkeypatch.setitem(registrants_api.TRANSITIONS, "cancel", ((), "denied", "none"))
+    post_action(admin_client, "cancel_registrants", [kept])
+    kept.refresh_from_db()
+    assert kept.status == "approved"
+    assert BulkJobItem.objects.filter(object_pk=kept.pk).get().message == "Zoom left it approved."
+
+
 def test_webinar_registrants_are_approved_in_zoom(open_webinar, sandbox, tenant, admin_client):
     webinar = open_webinar
     pending = list(account(sandbox).registrants[webinar["id"]].values())
@@ -567,8 +635,9 @@ def test_deleting_a_recording_asks_first_then_moves_it_to_zoom_s_trash(
     assert zoom["uuid"] not in account(sandbox).recordings_by_uuid
     assert zoom["id"] in account(sandbox).trashed_recordings
     recording.refresh_from_db()
-    assert recording.deleted_at is not None
+    assert recording.deleted_at is not None and recording.in_trash
     assert not recording.files.filter(deleted_at=None).exists()
+    assert all(f.in_trash for f in recording.files.all())
     write = ZoomWrite.objects.get()
     assert (write.kind, write.method, write.asked["query"]) == (
         "recording",
@@ -613,7 +682,7 @@ def test_deleting_one_file_leaves_the_others(sandbox, tenant, admin_client):
     left = {f["id"] for f in zoom["recording_files"]}
     assert target.zoom_id not in left and left
     target.refresh_from_db()
-    assert target.deleted_at is not None
+    assert target.deleted_at is not None and target.in_trash
     others = recording.files.exclude(pk=target.pk)
     assert set(others.filter(deleted_at=None).values_list("zoom_id", flat=True)) == left
     recording.refresh_from_db()

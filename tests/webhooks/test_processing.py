@@ -11,7 +11,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from meetings.models import Meeting
+from meetings.models import CloudRecording, Meeting
 from users.models import ZoomUser
 from webhooks.models import WebhookEvent
 from zoomadmin.sandbox.api.users import ADMIN_ROLE, OWNER_ROLE
@@ -121,6 +121,52 @@ def test_a_meeting_deleted_in_zoom_is_marked_deleted(tenant, sandbox, outbox, de
     (event,) = outbox.take("meeting.deleted")
     assert deliver(event) == 200
     assert Meeting.objects.get(tenant=tenant, zoom_id=meeting["id"]).deleted_at is not None
+
+
+def test_a_recording_goes_to_the_trash_comes_back_and_is_deleted_for_good(
+    tenant, sandbox, outbox, deliver
+):
+    """Meetings webhooks: recording.trashed (to the trash, "Users can recover recordings from
+    the trash up to 30 days after deletion"), recording.recovered, recording.deleted
+    ("permanently deleted"): each carries the recording with its files."""
+    zoom = next(iter(sandbox.state.default_account.recordings.values()))
+    client_for_tenant(tenant).delete_meeting_recordings(zoom["uuid"], action="trash")
+    (trashed,) = outbox.take("recording.trashed")
+    assert deliver(trashed) == 200
+    stored = CloudRecording.objects.get(tenant=tenant, zoom_id=zoom["uuid"])
+    assert stored.in_trash and all(f.in_trash for f in stored.files.all())
+
+    later = trashed["event_ts"]
+    for name in ("recording.recovered", "recording.deleted"):
+        later += 1000
+        assert deliver({**copy.deepcopy(trashed), "event": name, "event_ts": later}) == 200
+        stored.refresh_from_db()
+        if name == "recording.recovered":
+            assert (stored.deleted_at, stored.in_trash) == (None, False)
+            assert not stored.files.exclude(deleted_at=None).exists()
+    assert stored.deleted_at is not None and not stored.in_trash
+    assert not any(f.in_trash for f in stored.files.all())
+
+
+def test_one_file_trashed_in_zoom_leaves_the_recording_and_its_other_files(
+    tenant, sandbox, outbox, deliver
+):
+    zoom = next(
+        r
+        for r in sandbox.state.default_account.recordings.values()
+        if len(r["recording_files"]) > 1
+    )
+    first, *others = (f["id"] for f in zoom["recording_files"])
+    client_for_tenant(tenant).delete_recording_file(zoom["uuid"], first, action="trash")
+    (trashed,) = outbox.take("recording.trashed")
+    assert [f["id"] for f in trashed["payload"]["object"]["recording_files"]] == [first]
+    assert deliver(trashed) == 200
+    stored = CloudRecording.objects.get(tenant=tenant, zoom_id=zoom["uuid"])
+    assert stored.deleted_at is None
+    assert stored.files.get(zoom_id=first).in_trash
+    assert set(stored.files.filter(deleted_at=None).values_list("zoom_id", flat=True)) == set(
+        others
+    )
 
 
 def test_deauthorization_disconnects_the_tenant_and_deletes_its_data(

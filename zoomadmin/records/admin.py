@@ -201,7 +201,9 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
     def change_form_kwargs(self, request: HttpRequest, obj: ZoomRecord) -> dict[str, Any]:
         return {}
 
-    def zoom_add(self, request: HttpRequest, form: forms.Form) -> ZoomRecord:
+    def zoom_add(self, request: HttpRequest, form: forms.Form) -> ZoomRecord | None:
+        """Send ``form`` to Zoom; the stored record, or None (with a message) to show the form
+        again."""
         raise NotImplementedError
 
     def zoom_change(self, request: HttpRequest, form: forms.Form, obj: ZoomRecord) -> ZoomRecord:

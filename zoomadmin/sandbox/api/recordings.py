@@ -33,8 +33,9 @@ def delete_meeting_recordings(ctx: Context, meeting_id: str) -> Response:
     ctx.account.remove_recording(recording["id"])
     if action == "trash":
         ctx.account.trashed_recordings[recording["id"]] = recording
-    event_object = {k: v for k, v in recording.items() if k != "recording_files"}
-    ctx.emit(f"recording.{'trashed' if action == 'trash' else 'deleted'}", {"object": event_object})
+    # The recording.trashed and recording.deleted examples (Meetings webhooks) carry the
+    # recording with "recording_files": "Information about the trashed recording files".
+    ctx.emit(f"recording.{'trashed' if action == 'trash' else 'deleted'}", {"object": recording})
     return Response.empty(204)
 
 

@@ -143,12 +143,12 @@ def _add(ctx: Context, meeting: dict) -> Response:
             {"object": records.registrant_event_object(meeting, registrant)},
             operator=False,
         )
-    answer = {
-        "id": meeting["id"],
-        "registrant_id": registrant["id"],
-        "join_url": registrant["join_url"],
-        "topic": meeting["topic"],
-    }
+    answer = {"id": meeting["id"], "registrant_id": registrant["id"], "topic": meeting["topic"]}
+    # Meetings OpenAPI, POST /meetings/{meetingId}/registrants, 201 join_url: "The API will not
+    # return this field if the meeting was created with the approval_type field value of 1
+    # (manual approval)." The webinar's description has no such exception.
+    if _kind(meeting) == "webinar" or meeting["settings"]["approval_type"] != 1:
+        answer["join_url"] = registrant["join_url"]
     if "start_time" in meeting:
         answer["start_time"] = meeting["start_time"]
     if meeting.get("occurrences"):
