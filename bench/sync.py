@@ -15,7 +15,10 @@ account of ``--users // 4`` users to show that memory does not grow with the acc
    per-category bound (the largest of each category's requests ÷ its rate);
 3. the unpaced run (no latency, no limit): records per second, end to end;
 4. requests and rows written by an immediate second full sync, and by a reconcile;
-5. peak memory (Python allocations, tracemalloc) of a sync of each account.
+5. peak memory (Python allocations, tracemalloc) of a sync of each account;
+
+and, for each run of 1-4, the requests about past webinar participants (instance listings,
+Light; participant pages, Medium): a second sync asks only for recurring webinars' instances.
 
 The database named by DATABASE_URL is migrated, and the bench tenants' synced data is deleted
 before each run: point it at a database made for the bench.
@@ -81,7 +84,9 @@ def api_minimum(account, months: int) -> dict[str, int]:
     knowing that costs one Get per listed meeting and webinar; then each of the three registrant
     statuses is one listing. Pending users host nothing; Zoom lists only unexpired meetings and
     webinars; a licensed user without the webinar add-on costs one refused listing; recordings
-    are listed for the whole account in one-month windows.
+    are listed for the whole account in one-month windows. Each listed webinar whose scheduled
+    time is over (a recurring one: that has begun) costs one listing of its ended instances, and
+    each instance one participant listing.
     """
     from zoomadmin.sandbox.api.meetings import is_expired
     from zoomadmin.zoom.client import month_windows
@@ -112,6 +117,12 @@ def api_minimum(account, months: int) -> dict[str, int]:
             else:
                 need["webinars"] += 1  # refused: "Webinar plan is missing"
         need["details"] += len(parents)
+        if user["id"] in account.webinar_users and user["type"] == 2:
+            for webinar in webinars:
+                if _over(webinar, now):
+                    need["participant instances"] += 1
+                    held = account.webinar_instances.get(webinar["id"], ())
+                    need["participants"] += sum(pages(len(i["participants"])) for i in held)
         for parent in parents:
             if parent["settings"]["approval_type"] not in (0, 1):
                 continue
@@ -127,6 +138,29 @@ def api_minimum(account, months: int) -> dict[str, int]:
         need["recordings"] += pages(listed)
     need["total"] = sum(need.values())
     return dict(need)
+
+
+def _over(webinar: dict, now: float) -> bool:
+    """Whether a webinar's scheduled time is over (a recurring one's first occurrence)."""
+    if "start_time" not in webinar:
+        return True  # recurring without a fixed time: it may have been held any time
+    start = datetime.strptime(webinar["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return start.timestamp() + 60 * webinar.get("duration", 0) < now
+
+
+PARTICIPANT_ROUTES = {
+    "instances": "GET /v2/past_webinars/{webinarId}/instances",
+    "participants": "GET /v2/past_webinars/{webinarId}/participants",
+}
+
+
+def _participant_requests(before: dict, after: dict) -> str:
+    """The participant requests between two ``requests_by_route`` of the sandbox's stats."""
+    got = {k: after.get(r, 0) - before.get(r, 0) for k, r in PARTICIPANT_ROUTES.items()}
+    return (
+        f"participant requests: {got['instances']:,} instance listings (Light), "
+        f"{got['participants']:,} participant pages (Medium)"
+    )
 
 
 def _control(base: str, path: str, body: dict | None = None) -> dict:
@@ -250,7 +284,7 @@ def _run(args, info: dict, sizes: list[int], paced_users: int) -> None:
     if args.task_seconds:
         _tasks(info, tenants[args.users][0], args.users, args.task_seconds)
     if not args.paced_only:
-        _unpaced(args, sizes, tenants, sync)
+        _unpaced(args, info, sizes, tenants, sync)
     if not args.skip_paced:
         _paced(info, paced_users, sync)
 
@@ -296,10 +330,14 @@ def _tasks(info: dict, tenant, users: int, task_seconds: float) -> None:
     )
 
 
-def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
+def _unpaced(args, info: dict, sizes: list[int], tenants: dict, sync) -> None:
     from tests.writes import count_rows_written
 
+    def routes() -> dict:
+        return _control(info["url"], "stats")["requests_by_route"]
+
     # 1 + 3: unpaced, fresh (the sandbox starts with no latency and no limit).
+    before = routes()
     run, seconds = sync(args.users, share=UNPACED_SHARE)
     minimum = tenants[args.users][1]["minimum"]
     records = sum(c["created"] + c["updated"] + c["unchanged"] for c in run.counts.values())
@@ -308,6 +346,8 @@ def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
     print(f"  API requests: {run.requests:,} made vs. {minimum['total']:,} minimum")
     print("  minimum by kind: " + ", ".join(f"{k} {v:,}" for k, v in minimum.items()))
     print(f"  counts: {json.dumps(run.counts)}")
+    after_sync = routes()
+    print(f"  {_participant_requests(before, after_sync)}")
 
     # 4: immediate second syncs, nothing changed in Zoom: a full one and a reconcile.
     full_requests = run.requests
@@ -315,6 +355,8 @@ def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
         run, seconds = sync(args.users, share=UNPACED_SHARE, fresh=False)
     print(f"\n[full re-sync] status {run.status}, {seconds:.1f} s, {run.requests:,} requests")
     print(f"  rows written to synced tables: {written.total}")
+    re_synced = routes()
+    print(f"  {_participant_requests(after_sync, re_synced)}")
     with count_rows_written() as written:
         run, seconds = sync(args.users, share=UNPACED_SHARE, fresh=False, full=False)
     print(
@@ -322,6 +364,7 @@ def _unpaced(args, sizes: list[int], tenants: dict, sync) -> None:
         f"({run.requests / full_requests:.3f}× the first full sync)"
     )
     print(f"  rows written to synced tables: {written.total}")
+    print(f"  {_participant_requests(re_synced, routes())}")
 
     # 5: peak memory, two account sizes.
     print("\n[memory] peak of Python allocations during a fresh sync (tracemalloc)")
@@ -364,6 +407,7 @@ def _paced(info: dict, paced_users: int, sync) -> None:
         f"({', '.join(f'{c} {n:,}' for c, n in sorted(by_category.items()))}), "
         f"429s from the sandbox: {stats.get('rate_limited', '?')}"
     )
+    print(f"  {_participant_requests(before, stats['requests_by_route'])}")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,22 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 
+from meetings.archive_admin import (
+    ArchivedFilter,
+    CloudRecordingArchiveAdmin,
+    RecordingFileArchiveAdmin,
+    RecordingFileLinks,
+)
+from meetings.displays import (
+    RecordingDisplays,
+    RecordingFileDisplays,
+    RegistrantDisplays,
+    ScheduledDisplays,
+)
 from meetings.forms import MeetingDeleteForm, MeetingForm, WebinarDeleteForm, WebinarForm
+from meetings.live import INVITATION_HINTS, INVITATION_SCOPE, meeting_invitation_fetch
 from meetings.models import (
     CloudRecording,
     Meeting,
@@ -23,6 +37,7 @@ from meetings.models import (
     WebinarRegistrant,
 )
 from meetings.registrant_forms import RegistrantAddForm
+from meetings.related import MEETING_RELATED, RECORDING_RELATED, WEBINAR_RELATED
 from meetings.services import (
     meeting_create,
     meeting_update,
@@ -32,6 +47,14 @@ from meetings.services import (
 )
 from users.models import ZoomUser
 from zoomadmin.records.admin import InZoomFilter, ZoomRecordAdmin, ZoomRecordInline, ZoomWriteAdmin
+from zoomadmin.records.display import (
+    FILE_TYPES,
+    PARTICIPANT_STATUSES,
+    RECORDING_TYPES,
+    recording_type_name,
+)
+from zoomadmin.records.filters import code_filter, text_filter
+from zoomadmin.records.live import LiveViewsMixin
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.scoping import TenantScopedAdmin, scope_to_user, tenants_for
 from zoomadmin.tenants.tokens import client_for_tenant
@@ -44,11 +67,11 @@ SCHEDULED_FIELDS = [
     "host",
     "host_zoom_id",
     "host_email",
-    "start_time",
+    "start",
     "duration",
     "timezone",
     "approval_type",
-    "join_url",
+    "join",
     "zoom_created_at",
 ]
 REGISTRANT_FIELDS = ["zoom_id", "email", "first_name", "last_name", "status", "registered_at"]
@@ -72,23 +95,24 @@ class WebinarParticipantInline(ZoomRecordInline):
     readonly_fields = fields
 
 
-class RecordingFileInline(ZoomRecordInline):
+class RecordingFileInline(RecordingFileDisplays, RecordingFileLinks, ZoomRecordInline):
     model = RecordingFile
     fields = [
-        "recording_type",
-        "file_type",
+        "recording_type_readable",
+        "file_type_readable",
         "file_extension",
-        "file_size",
+        "file_size_readable",
         "recording_start",
         "recording_end",
-        "play_url",
-        "download_url",
+        "play",
+        "download_link",
+        "archive_state",
         "deleted_at",
     ]
     readonly_fields = fields
 
 
-class ScheduledAdmin(ZoomWriteAdmin):
+class ScheduledAdmin(ScheduledDisplays, ZoomWriteAdmin):
     """Meetings and webinars: added for a host, changed, deleted and re-synced in Zoom from
     here, through ``meetings.services`` (Zoom first, then the mirror)."""
 
@@ -136,15 +160,16 @@ class ScheduledAdmin(ZoomWriteAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScheduledAdmin):
+class MeetingAdmin(LiveViewsMixin, ScheduledAdmin):
     list_display = [
         "topic",
         "zoom_id",
         "host_email",
         "type",
         "status",
-        "start_time",
+        "start",
         "duration",
+        "join",
         "tenant",
         "in_zoom",
     ]
@@ -161,6 +186,33 @@ class MeetingAdmin(ScheduledAdmin):
         "registrations. A deleted meeting cannot be started or joined again."
     )
     actions = ["delete_meetings", "end_meetings", "resync_meetings"]
+    related_lists = MEETING_RELATED
+
+    # --- live view (meetings.live): the invitation, fetched from Zoom when opened ------------
+
+    def get_urls(self) -> list:
+        invitation = path(
+            "<path:object_id>/invitation/",
+            self.admin_site.admin_view(self.invitation_view),
+            name="meetings_meeting_invitation",
+        )
+        return [invitation, *super().get_urls()]
+
+    def object_tools(self, request: HttpRequest, obj: Meeting) -> list[tuple[str, str]]:
+        url = reverse("admin:meetings_meeting_invitation", args=[obj.pk])
+        return [*super().object_tools(request, obj), ("Invitation", url)]
+
+    def invitation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        meeting = self.live_object(request, object_id)
+        return self.render_live(
+            request,
+            meeting,
+            template="admin/live/invitation.html",
+            title=f"Invitation to {meeting}",
+            scope=INVITATION_SCOPE,
+            hints=INVITATION_HINTS,
+            fetch=lambda client: meeting_invitation_fetch(client=client, meeting=meeting),
+        )
 
     def zoom_add(self, request: HttpRequest, form: MeetingForm) -> Meeting:
         host = form.cleaned_data["host"]
@@ -201,8 +253,9 @@ class WebinarAdmin(ScheduledAdmin):
         "zoom_id",
         "host_email",
         "type",
-        "start_time",
+        "start",
         "duration",
+        "join",
         "tenant",
         "in_zoom",
     ]
@@ -214,7 +267,8 @@ class WebinarAdmin(ScheduledAdmin):
     operations = "webinars"
     delete_form = WebinarDeleteForm
     delete_intro = "Zoom deletes each webinar (a recurring one with all its occurrences)."
-    actions = ["delete_webinars", "resync_webinars"]
+    actions = ["delete_webinars", "resync_webinars", "resync_participants"]
+    related_lists = WEBINAR_RELATED
 
     def zoom_add(self, request: HttpRequest, form: WebinarForm) -> Webinar:
         host = form.cleaned_data["host"]
@@ -243,8 +297,17 @@ class WebinarAdmin(ScheduledAdmin):
     def resync_webinars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.zoom_bulk(request, queryset.select_related("tenant"), "webinars.resync")
 
+    @admin.action(
+        description="Re-sync participants of the selected webinars from Zoom",
+        permissions=["view"],
+    )
+    def resync_participants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        # Who attended each ended instance (meetings.participants), asked again.
+        webinars = queryset.select_related("tenant")
+        return self.zoom_bulk(request, webinars, "webinars.resync_participants")
 
-class RegistrantAdmin(ZoomWriteAdmin):
+
+class RegistrantAdmin(RegistrantDisplays, ZoomWriteAdmin):
     """Registrants of the meeting (or webinar) that ``parent`` names: added in Zoom from the
     add page, approved, denied, cancelled or re-synced in bulk (``meetings.operations``; up to
     30 of one meeting in one Zoom call). Zoom has no "update a registrant": the change page
@@ -339,7 +402,8 @@ class RegistrantAdmin(ZoomWriteAdmin):
 class MeetingRegistrantAdmin(RegistrantAdmin):
     list_display = ["email", "first_name", "last_name", "status", "meeting", "tenant", "in_zoom"]
     list_select_related = ["tenant", "meeting"]
-    fields = ["meeting", *REGISTRANT_FIELDS, "join_url"]
+    list_filter = ["tenant", "meeting", "status", ("email", text_filter()), InZoomFilter]
+    fields = ["meeting", *REGISTRANT_FIELDS, "join"]
     parent = "meeting"
     present_related = ("meeting",)
     operations = "registrants"
@@ -349,7 +413,8 @@ class MeetingRegistrantAdmin(RegistrantAdmin):
 class WebinarRegistrantAdmin(RegistrantAdmin):
     list_display = ["email", "first_name", "last_name", "status", "webinar", "tenant", "in_zoom"]
     list_select_related = ["tenant", "webinar"]
-    fields = ["webinar", *REGISTRANT_FIELDS, "join_url"]
+    list_filter = ["tenant", "webinar", "status", ("email", text_filter()), InZoomFilter]
+    fields = ["webinar", *REGISTRANT_FIELDS, "join"]
     parent = "webinar"
     present_related = ("webinar",)
     operations = "webinar_registrants"
@@ -389,20 +454,22 @@ TRASH_WORDS = "Zoom moves them to its trash, where they can be recovered for 30 
 
 
 @admin.register(CloudRecording)
-class CloudRecordingAdmin(RecordingDeleteAdmin):
+class CloudRecordingAdmin(RecordingDisplays, CloudRecordingArchiveAdmin, RecordingDeleteAdmin):
     list_display = [
         "topic",
+        "kind",
         "meeting_zoom_id",
         "start_time",
         "duration",
-        "total_size",
+        "total_size_readable",
         "recording_count",
+        "share",
         "host",
         "tenant",
         "in_zoom",
     ]
     list_select_related = ["tenant", "host"]
-    list_filter = ["tenant", "host", "start_time", InZoomFilter]
+    list_filter = ["tenant", "host", "meeting", "webinar", "start_time", InZoomFilter]
     search_fields = ["topic", "=meeting_zoom_id", "=zoom_id"]
     date_hierarchy = "start_time"
     fields = [
@@ -411,23 +478,24 @@ class CloudRecordingAdmin(RecordingDeleteAdmin):
         "meeting",
         "webinar",
         "topic",
-        "type",
+        "kind",
         "host",
         "host_zoom_id",
         "start_time",
         "duration",
-        "total_size",
+        "total_size_readable",
         "recording_count",
-        "share_url",
+        "share",
     ]
     inlines = [RecordingFileInline]
     audit_kind = "recording"
-    actions = ["delete_recordings"]
+    actions = ["delete_recordings", "archive_recordings"]
     delete_operation = "recordings.delete"
     delete_intro = (
         "Zoom deletes every file of each recording (“Delete all of a meeting's or webinar's "
         f"recording files”). {TRASH_WORDS}"
     )
+    related_lists = RECORDING_RELATED
 
     @admin.action(
         description="Delete the selected recordings in Zoom (to Zoom's trash)",
@@ -439,36 +507,49 @@ class CloudRecordingAdmin(RecordingDeleteAdmin):
 
 
 @admin.register(RecordingFile)
-class RecordingFileAdmin(RecordingDeleteAdmin):
+class RecordingFileAdmin(RecordingFileDisplays, RecordingFileArchiveAdmin, RecordingDeleteAdmin):
     list_display = [
-        "recording_type",
-        "file_type",
+        "recording_type_readable",
+        "file_type_readable",
         "file_extension",
-        "file_size",
+        "file_size_readable",
         "recording_start",
+        "play",
         "recording",
         "tenant",
         "in_zoom",
     ]
     list_select_related = ["tenant", "recording"]
-    list_filter = ["tenant", "file_type", "recording_type", InZoomFilter]
+    list_filter = [
+        "tenant",
+        "recording",
+        ("file_type", code_filter(FILE_TYPES)),
+        ("recording_type", code_filter({t: recording_type_name(t) for t in RECORDING_TYPES})),
+        InZoomFilter,
+        ArchivedFilter,
+    ]
     search_fields = ["=zoom_id", "recording__topic", "=recording__zoom_id"]
     fields = [
         "recording",
         "zoom_id",
-        "recording_type",
-        "file_type",
+        "recording_type_readable",
+        "file_type_readable",
         "file_extension",
         "file_name",
-        "file_size",
+        "file_size_readable",
         "status",
         "recording_start",
         "recording_end",
-        "play_url",
+        "play",
         "download_url",
+        "download_link",
+        "archive_name",
+        "archive_size",
+        "archived_at",
+        "archived_copy",
     ]
     audit_kind = "recording file"
-    actions = ["delete_recording_files"]
+    actions = ["delete_recording_files", "archive_recording_files"]
     delete_operation = "recording_files.delete"
     delete_intro = f"Zoom deletes each file from its recording; the other files stay. {TRASH_WORDS}"
 
@@ -499,7 +580,12 @@ class RecordingFileAdmin(RecordingDeleteAdmin):
 class WebinarParticipantAdmin(ZoomRecordAdmin):
     list_display = ["name", "email", "webinar", "join_time", "leave_time", "duration", "tenant"]
     list_select_related = ["tenant", "webinar"]
-    list_filter = ["tenant", "status", InZoomFilter]
+    list_filter = [
+        "tenant",
+        "webinar",
+        ("status", code_filter(PARTICIPANT_STATUSES)),
+        InZoomFilter,
+    ]
     search_fields = ["name", "email"]
     fields = [
         "webinar",

@@ -23,7 +23,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MinValueValidator, validate_email
 from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from meetings.models import ApprovalType, BaseMeeting, Meeting, Webinar
 from users.forms import TIME_ZONES
 from users.models import ZoomUser
+from zoomadmin.records.widgets import ManyOptionsSelect
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 APPROVAL_CHOICES = [
@@ -49,10 +50,14 @@ WEEKDAY_CHOICES = [
 # Passcode alphabets (Meetings OpenAPI). "Update a meeting", ``password``: "a passcode can
 # **only** have a maximum length of 10 characters and only contain alphanumeric characters and
 # the `@`, `-`, `_`, and `*` characters"; "Update a webinar": "Passcode may only contain the
-# characters [a-z A-Z 0-9 @ - _ * !]. Maximum of 10 characters." The creates' "such as !, @, #,
-# etc." names no rule, so a new meeting is held to the one its later updates must meet.
+# characters [a-z A-Z 0-9 @ - _ * !]. Maximum of 10 characters." The creates: "up to 10
+# characters in length and may contain alphanumeric characters as well as special characters
+# such as !, @, #, etc.": any visible ASCII character.
 MEETING_PASSCODE = re.compile(r"[A-Za-z0-9@\-_*]{1,10}")
 WEBINAR_PASSCODE = re.compile(r"[A-Za-z0-9@\-_*!]{1,10}")
+CREATE_PASSCODE = re.compile(r"[!-~]{1,10}")
+# A Zoom user ID ("Alternative host emails or IDs"), e.g. "30R7kT7bTIKSNUFEuH_Qlg".
+ZOOM_USER_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 # "Registration cannot be enabled for a basic user" (``settings.approval_type``: "this feature
 # requires the host to be of **Licensed** user type").
 REGISTRATION_NEEDS_LICENSE = (
@@ -87,17 +92,22 @@ class LocalDateTimeField(forms.DateTimeField):
         return parsed.replace(microsecond=0)
 
 
-def clean_alternative_hosts(value: str) -> str:
-    """Zoom's ``settings.alternative_hosts``: "A semicolon-separated list of the meeting's
-    alternative hosts' email addresses or IDs" (commas and spaces are taken as separators too,
-    and sent as semicolons)."""
+def clean_alternative_hosts(value: str, separator: str) -> str:
+    """Zoom's ``settings.alternative_hosts``, e-mail addresses or user IDs, as Zoom separates
+    them: a meeting's "A semicolon-separated list of the meeting's alternative hosts' email
+    addresses or IDs", a webinar's "Alternative host emails or IDs. Multiple values separated
+    by comma." Semicolons, commas and spaces are all taken as separators here."""
     hosts = [part for part in re.split(r"[;,\s]+", value or "") if part]
     for host in hosts:
+        if "@" not in host and ZOOM_USER_ID.fullmatch(host):
+            continue
         try:
             validate_email(host)
         except ValidationError:
-            raise ValidationError(f"“{host}” is not an e-mail address.") from None
-    return ";".join(hosts)
+            raise ValidationError(
+                f"“{host}” is neither an e-mail address nor a Zoom user ID."
+            ) from None
+    return separator.join(hosts)
 
 
 class _ScheduledForm(forms.Form):
@@ -112,6 +122,10 @@ class _ScheduledForm(forms.Form):
     SETTINGS: tuple[str, ...] = ("approval_type", "alternative_hosts")
     PASSCODE = MEETING_PASSCODE
     PASSCODE_SIGNS = "@ - _ *"
+    ALTERNATIVE_HOSTS_SEPARATOR = ";"
+    #: ``recurrence.end_times`` minimum: a meeting's "If end_times is set to 0, it means there
+    #: is no end time"; a webinar's description has no such value.
+    END_TIMES_MIN = 0
     RECURRENCE = (
         "recurrence_type",
         "repeat_interval",
@@ -131,20 +145,24 @@ class _ScheduledForm(forms.Form):
     duration = forms.IntegerField(
         label="Duration (minutes)", min_value=1, max_value=1440, required=False
     )
-    timezone = forms.ChoiceField(label="Time zone", choices=TIME_ZONES, required=False)
+    timezone = forms.ChoiceField(
+        label="Time zone", choices=TIME_ZONES, required=False, widget=ManyOptionsSelect
+    )
     agenda = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
     password = forms.CharField(
         label="Passcode",
         max_length=10,
         required=False,
         strip=False,
-        help_text="Up to 10 characters: letters, digits and @ - _ * (webinars also !).",
+        help_text="Up to 10 characters; a new one: any visible characters, a changed one: "
+        "letters, digits and @ - _ * (webinars also !).",
     )
     approval_type = forms.TypedChoiceField(
         label="Registration", choices=APPROVAL_CHOICES, coerce=int, initial=ApprovalType.NONE
     )
     alternative_hosts = forms.CharField(
-        required=False, help_text="E-mail addresses, separated by semicolons."
+        required=False,
+        help_text="E-mail addresses or Zoom user IDs, separated by semicolons or commas.",
     )
     recurrence_type = forms.TypedChoiceField(
         label="Repeats", choices=RECURRENCE_CHOICES, coerce=int, empty_value=None, required=False
@@ -157,7 +175,11 @@ class _ScheduledForm(forms.Form):
         label="Day of the month", min_value=1, max_value=31, required=False
     )
     end_times = forms.IntegerField(
-        label="Ends after (occurrences)", min_value=1, max_value=60, required=False
+        label="Ends after (occurrences)",
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text="Up to 60; 0: no end (meetings only).",
     )
     end_date_time = LocalDateTimeField(
         label="Ends on", required=False, help_text="In the meeting's time zone."
@@ -182,6 +204,9 @@ class _ScheduledForm(forms.Form):
             if host_widget is not None:
                 field.widget = host_widget
                 field.widget.choices = field.choices
+        if self.END_TIMES_MIN:
+            self.fields["end_times"].validators.append(MinValueValidator(self.END_TIMES_MIN))
+            self.fields["end_times"].help_text = "Up to 60."
         current = (self.initial or {}).get("timezone")
         choices = self.fields["timezone"].choices
         if current and current not in {value for value, _ in choices}:
@@ -191,13 +216,21 @@ class _ScheduledForm(forms.Form):
 
     def clean_password(self) -> str:
         value = self.cleaned_data["password"]
-        # A passcode Zoom already holds is Zoom's to judge; a new one must fit the alphabet.
-        if value and "password" in self.changed_data and not self.PASSCODE.fullmatch(value):
+        # A passcode Zoom already holds is Zoom's to judge; a new one must fit the alphabet,
+        # a create's (any visible character) or an update's.
+        if not value or "password" not in self.changed_data:
+            return value
+        if "host" in self.fields:
+            if not CREATE_PASSCODE.fullmatch(value):
+                raise ValidationError("Zoom takes visible characters without spaces only.")
+        elif not self.PASSCODE.fullmatch(value):
             raise ValidationError(f"Zoom takes letters, digits and {self.PASSCODE_SIGNS} only.")
         return value
 
     def clean_alternative_hosts(self) -> str:
-        return clean_alternative_hosts(self.cleaned_data["alternative_hosts"])
+        return clean_alternative_hosts(
+            self.cleaned_data["alternative_hosts"], self.ALTERNATIVE_HOSTS_SEPARATOR
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -412,6 +445,8 @@ class WebinarForm(_ScheduledForm):
     INTERVAL_MAX = {1: 90, 2: 12, 3: 3}
     PASSCODE = WEBINAR_PASSCODE
     PASSCODE_SIGNS = "@ - _ * !"
+    ALTERNATIVE_HOSTS_SEPARATOR = ","
+    END_TIMES_MIN = 1
     field_order = MeetingForm.field_order
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

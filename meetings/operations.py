@@ -1,10 +1,12 @@
 """The writes a bulk job can make on meetings' data, and the offboarding of users, which
-reaches into it (``zoomadmin.jobs.operations``)."""
+reaches into it (``zoomadmin.jobs.operations``); and the archiving of recording files, a copy
+out of Zoom that writes nothing there (``meetings.archive``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from meetings.archive import ArchiveFailed, archive_storage, recording_file_archive
 from meetings.models import (
     CloudRecording,
     Meeting,
@@ -13,6 +15,7 @@ from meetings.models import (
     Webinar,
     WebinarRegistrant,
 )
+from meetings.participants import webinar_participants_refresh
 from meetings.services import (
     meeting_delete,
     meeting_end,
@@ -26,8 +29,12 @@ from meetings.services import (
     webinar_refresh,
 )
 from users.models import ZoomUser
-from zoomadmin.jobs.operations import operation
+from users.operations import is_privileged
+from zoomadmin.jobs.operations import OperationRefused, operation
 from zoomadmin.zoom.client import REGISTRANT_STATUS_BATCH
+
+# Recording files copied to the archive at once by one job.
+ARCHIVE_CONCURRENCY = 4
 
 
 @operation(
@@ -45,6 +52,12 @@ def offboard(
     transfer_webinar: bool = False,
     transfer_recording: bool = False,
 ) -> str:
+    if mode == "disassociate" and is_privileged(record):
+        # Users OpenAPI, DELETE /users/{userId}, 400 code 1117: "You can not disassociate an
+        # Admin user."
+        raise OperationRefused(
+            "Zoom does not disassociate the account's owner or admins: Zoom was not asked."
+        )
     successor = None
     if transfer_to is not None:
         successor = ZoomUser.objects.get(tenant=tenant, pk=transfer_to, deleted_at=None)
@@ -154,8 +167,10 @@ IN_TRASH = "In Zoom's trash, where it can be recovered for 30 days."
 def delete_recording(
     *, tenant: Any, client: Any, actor: Any, record: CloudRecording, action: str = "trash"
 ) -> str:
-    recording_delete(tenant=tenant, client=client, actor=actor, recording=record, action=action)
-    return IN_TRASH if action == "trash" else ""
+    note = recording_delete(
+        tenant=tenant, client=client, actor=actor, recording=record, action=action
+    )
+    return note or (IN_TRASH if action == "trash" else "")
 
 
 @operation(
@@ -168,10 +183,30 @@ def delete_recording(
 def delete_recording_file(
     *, tenant: Any, client: Any, actor: Any, record: RecordingFile, action: str = "trash"
 ) -> str:
-    recording_file_delete(
+    note = recording_file_delete(
         tenant=tenant, client=client, actor=actor, recording_file=record, action=action
     )
-    return IN_TRASH if action == "trash" else ""
+    return note or (IN_TRASH if action == "trash" else "")
+
+
+@operation(
+    "recording_files.archive",
+    model=RecordingFile,
+    verb="Archive",
+    done="Archived",
+    select_related=("recording",),
+    # A copy out of Zoom changes nothing there: one a dead worker left half-done is redone.
+    repeatable=True,
+    # Each holds a download open for as long as its bytes take.
+    concurrency=ARCHIVE_CONCURRENCY,
+)
+def archive_recording_file(*, tenant: Any, client: Any, actor: Any, record: RecordingFile) -> str:
+    try:
+        return recording_file_archive(
+            tenant=tenant, client=client, recording_file=record, storage=archive_storage()
+        )
+    except ArchiveFailed as failed:
+        raise OperationRefused(str(failed)) from None
 
 
 # --- meetings and webinars ------------------------------------------------------------------
@@ -187,6 +222,10 @@ def delete_meeting(
     schedule_for_reminder: bool = False,
     cancel_meeting_reminder: bool = False,
 ) -> str:
+    if record.type == Meeting.Type.PMI:
+        # Meetings OpenAPI, DELETE /meetings/{meetingId}, 400 code 3018: "Not allowed to delete
+        # PMI."
+        raise OperationRefused("Zoom does not delete a personal meeting ID: Zoom was not asked.")
     return meeting_delete(
         tenant=tenant,
         client=client,
@@ -229,6 +268,17 @@ def delete_webinar(
 @operation("webinars.resync", model=Webinar, verb="Re-sync", done="Re-synced")
 def resync_webinar(*, tenant: Any, client: Any, actor: Any, record: Webinar) -> str:
     return _resynced(webinar_refresh(tenant=tenant, client=client, webinar=record))
+
+
+@operation(
+    "webinars.resync_participants",
+    model=Webinar,
+    verb="Re-sync participants of",
+    done="Re-synced participants of",
+)
+def resync_webinar_participants(*, tenant: Any, client: Any, actor: Any, record: Webinar) -> str:
+    # A read: who attended each ended instance, asked again (nothing is written in Zoom).
+    return webinar_participants_refresh(tenant=tenant, client=client, webinar=record)
 
 
 def _resynced(stored: Meeting | Webinar | None) -> str:

@@ -45,7 +45,7 @@ from users.services import user_delete, user_ref
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.records.payloads import parse_timestamp
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
-from zoomadmin.tenants.audit import zoom_write
+from zoomadmin.tenants.audit import ReadBackFailed, zoom_write
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import (
     REGISTRANT_STATUS_BATCH,
@@ -178,6 +178,10 @@ def webinar_mark_deleted(
 # a 5xx) or a retried delete met one already done (404): then what Zoom holds now is read back
 # before the error is raised. Every request goes through ``zoom_write`` (audited; passcodes
 # masked). None of these may run inside a transaction (a token refresh must commit).
+
+
+# What a delete returns when Zoom no longer held the record (it is marked deleted all the same).
+GONE_ALREADY = "Zoom no longer had it: marked deleted."
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,7 @@ def _update(
             path=kind.path(record),
             body=changes,
         ),
+        asked=changes,
     )
 
 
@@ -392,7 +397,7 @@ def _delete(
         # "Meeting does not exist" (404 code 3001): what was asked is what Zoom holds, whether
         # another admin deleted it, it expired, or a DELETE resent after one Zoom did answer.
         _mark_gone(kind, tenant, record)
-        return "Zoom no longer had it: marked deleted."
+        return GONE_ALREADY
     except ZoomUnavailable:
         # Zoom may have deleted it without answering: what Zoom holds now decides what is
         # stored.
@@ -404,18 +409,43 @@ def _delete(
 
 
 def _write_then_refresh(
-    kind: _Kind, tenant: Tenant, client: ZoomClient, record: Any, write: Callable[[], Any]
+    kind: _Kind,
+    tenant: Tenant,
+    client: ZoomClient,
+    record: Any,
+    write: Callable[[], Any],
+    *,
+    asked: Mapping[str, Any] | None = None,
 ) -> Any:
     """Make ``write`` (Zoom answers it with no body), then store the record as Zoom holds it;
-    after no answer (a timeout, a 5xx), read back too, then raise."""
+    after no answer (a timeout, a 5xx), read back too, then raise. When Zoom accepted the write
+    but the read-back fails (a 5xx, a rate limit), what was ``asked`` (Zoom's shape) is stored
+    over the record and :class:`ReadBackFailed` raised: the write is done, and is not to be
+    sent again (each one counts against the host's 100 a day)."""
     try:
         write()
     except ZoomUnavailable:
         with suppress(ZoomError):
             _refresh(kind, tenant, client, record)
         raise
-    stored = _refresh(kind, tenant, client, record)
+    try:
+        stored = _refresh(kind, tenant, client, record)
+    except ZoomError as error:
+        if asked:
+            item = _merged(record.zoom_data, asked)
+            kind.upsert(tenant=tenant, items=[item], synced_at=timezone.now(), partial=True)
+        raise ReadBackFailed(kind.model.objects.get(pk=record.pk), error) from error
     return stored if stored is not None else kind.model.objects.get(pk=record.pk)
+
+
+def _merged(stored: Mapping[str, Any], asked: Mapping[str, Any]) -> dict[str, Any]:
+    """``stored`` Zoom JSON with ``asked`` applied as a PATCH applies it: ``settings`` and
+    ``recurrence`` merged key by key, everything else replaced."""
+    merged = {**stored, **asked}
+    for nested in ("settings", "recurrence"):
+        if isinstance(asked.get(nested), Mapping) and isinstance(stored.get(nested), Mapping):
+            merged[nested] = {**stored[nested], **asked[nested]}
+    return merged
 
 
 def _refresh(kind: _Kind, tenant: Tenant, client: ZoomClient, record: Any) -> Any:
@@ -915,7 +945,22 @@ def registrants_set_status(
         with suppress(ZoomError):
             _registrants_reread(tenant, client, parent, registrants, action)
         raise
-    return _registrants_reread(tenant, client, parent, registrants, action)
+    try:
+        return _registrants_reread(tenant, client, parent, registrants, action)
+    except ZoomError as error:
+        # Zoom did it ("204 Registrant status updated."): stored as asked, and not to be asked
+        # again (a registrant's status changes are limited per day).
+        expected = STATUS_AFTER[action]
+        if expected is not None:
+            entries = [(parent.zoom_id, {"id": r.zoom_id, "status": expected}) for r in registrants]
+            upsert = (
+                webinar_registrants_upsert
+                if isinstance(parent, Webinar)
+                else meeting_registrants_upsert
+            )
+            upsert(tenant=tenant, entries=entries, synced_at=timezone.now(), partial=True)
+        label = one if one else f"{len(registrants)} registrants of {noun} {parent.zoom_id}"
+        raise ReadBackFailed(label, error) from error
 
 
 def _registrants_reread(
@@ -981,7 +1026,7 @@ def recording_delete(
     actor: Any,
     recording: CloudRecording,
     action: str = "trash",
-) -> None:
+) -> str:
     """ "Delete all of a meeting's or webinar's recording files" (``DELETE
     /meetings/{meetingId}/recordings``, ``action`` "trash - Move recording to trash" (the
     default; Zoom keeps it there 30 days) or "delete - Delete recording permanently"), by the
@@ -1002,11 +1047,20 @@ def recording_delete(
             path=_recording_path(recording.zoom_id),
             query={"action": action},
         )
+    except ZoomNotFound:
+        # 404 "3301 There is no recording for this meeting" (trashed in Zoom already, or a
+        # DELETE resent after one Zoom did answer), but 404 is also "1001 User … does not
+        # exist": what Zoom lists decides.
+        if _recording_files_in_zoom(client, recording) is not None:
+            raise
+        recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id)
+        return GONE_ALREADY
     except ZoomUnavailable:
         if _recording_files_in_zoom(client, recording) is None:
             recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, trashed=action == "trash")
         raise
     recording_mark_deleted(tenant=tenant, uuid=recording.zoom_id, trashed=action == "trash")
+    return ""
 
 
 def recording_file_delete(
@@ -1016,7 +1070,7 @@ def recording_file_delete(
     actor: Any,
     recording_file: RecordingFile,
     action: str = "trash",
-) -> None:
+) -> str:
     """ "Delete a specific recording file from a meeting or webinar" (``DELETE
     /meetings/{meetingId}/recordings/{recordingId}``, the file's id, ``action`` trash or
     delete), by its recording's UUID; after the 204 the file is marked deleted. Zoom gives
@@ -1041,12 +1095,19 @@ def recording_file_delete(
             path=_recording_path(recording.zoom_id, recording_file.zoom_id),
             query={"action": action},
         )
+    except ZoomNotFound:
+        files = _recording_files_in_zoom(client, recording)
+        if files is not None and recording_file.zoom_id in files:
+            raise
+        _recording_file_mark_deleted(tenant, recording_file, trashed=False)
+        return GONE_ALREADY
     except ZoomUnavailable:
         files = _recording_files_in_zoom(client, recording)
         if files is None or recording_file.zoom_id not in files:
             _recording_file_mark_deleted(tenant, recording_file, trashed=action == "trash")
         raise
     _recording_file_mark_deleted(tenant, recording_file, trashed=action == "trash")
+    return ""
 
 
 def _recording_file_mark_deleted(

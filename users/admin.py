@@ -1,7 +1,7 @@
 """Zoom users of the signed-in staff user's tenants: the mirror, and the writes an
-administrator makes in Zoom from here (add, change, activate, deactivate, change license type,
-disassociate or delete with a hand-over, re-sync). Every write goes to Zoom first, through
-``users.services`` (and ``meetings.services.user_offboard``)."""
+administrator makes in Zoom from here (add, import a CSV file, change, activate, deactivate,
+change license type, disassociate or delete with a hand-over, re-sync). Every write goes to
+Zoom first, through ``users.services`` (and ``meetings.services.user_offboard``)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,26 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 
 from meetings.models import Meeting
+from meetings.related import USER_RELATED
+from users import live
 from users.forms import LicenseTypeForm, UserChangeForm, UserCreateForm, UserDeleteForm
+from users.idle import IdleForFilter
+from users.imports.admin import UserImportAdminMixin
 from users.models import ZoomUser
 from users.services import UserCreatedIncompletely, user_create, user_update
 from zoomadmin.records.admin import InZoomFilter, ZoomWriteAdmin
+from zoomadmin.records.filters import is_filter_autocomplete
+from zoomadmin.records.live import LiveForm, LiveViewsMixin
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.scoping import tenants_for
 from zoomadmin.tenants.tokens import client_for_tenant
 
 
 @admin.register(ZoomUser)
-class ZoomUserAdmin(ZoomWriteAdmin):
+class ZoomUserAdmin(UserImportAdminMixin, LiveViewsMixin, ZoomWriteAdmin):
     list_display = [
         "email",
         "first_name",
@@ -36,7 +43,7 @@ class ZoomUserAdmin(ZoomWriteAdmin):
         "tenant",
         "in_zoom",
     ]
-    list_filter = ["tenant", "type", "status", "role_name", "dept", InZoomFilter]
+    list_filter = ["tenant", "type", "status", "role_name", "dept", InZoomFilter, IdleForFilter]
     search_fields = ["email", "first_name", "last_name", "display_name", "=zoom_id"]
     fields = [
         "zoom_id",
@@ -58,6 +65,7 @@ class ZoomUserAdmin(ZoomWriteAdmin):
     add_form = UserCreateForm
     change_form = UserChangeForm
     audit_kind = "user"
+    related_lists = USER_RELATED
     actions = [
         "activate_users",
         "deactivate_users",
@@ -71,9 +79,90 @@ class ZoomUserAdmin(ZoomWriteAdmin):
     ) -> tuple[QuerySet[ZoomUser], bool]:
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
         if request.resolver_match and request.resolver_match.url_name == "autocomplete":
-            # Whom the autocompletes offer (a successor, a host): users who can take it over.
-            queryset = queryset.filter(deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE)
+            # Whom the autocompletes offer (a successor, a host): users who can take it over;
+            # a list filter (by host) offers every user.
+            if not is_filter_autocomplete(request):
+                queryset = queryset.filter(deleted_at__isnull=True, status=ZoomUser.Status.ACTIVE)
         return queryset, duplicates
+
+    # --- live views (users.live: fetched from Zoom when opened, never stored) ----------------
+
+    def get_urls(self) -> list:
+        live_urls = [
+            path(
+                f"<path:object_id>/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                name=f"users_zoomuser_{name}",
+            )
+            for name in ("phone_recordings", "chat_channels", "chat_messages")
+        ]
+        return [*live_urls, *super().get_urls()]
+
+    def object_tools(self, request: HttpRequest, obj: ZoomUser) -> list[tuple[str, str]]:
+        return [
+            *super().object_tools(request, obj),
+            *(
+                (label, reverse(f"admin:users_zoomuser_{name}", args=[obj.pk]))
+                for label, name in (
+                    ("Phone recordings", "phone_recordings"),
+                    ("Chat channels", "chat_channels"),
+                    ("Chat messages", "chat_messages"),
+                )
+            ),
+        ]
+
+    def phone_recordings_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        user = self.live_object(request, object_id)
+        form = live.PhoneRecordingsForm.from_query(request.GET, today=live.today())
+        return self.render_live(
+            request,
+            user,
+            template="admin/live/phone_recordings.html",
+            title=f"Phone recordings of {user}",
+            scope=live.PHONE_SCOPE,
+            hints=live.PHONE_HINTS,
+            form=form,
+            unavailable=live.unavailable(user),
+            fetch=lambda client: live.phone_recordings_fetch(
+                client=client, user=user, **form.fetch_kwargs()
+            ),
+        )
+
+    def chat_channels_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        user = self.live_object(request, object_id)
+        form = LiveForm.from_query(request.GET)
+        return self.render_live(
+            request,
+            user,
+            template="admin/live/chat_channels.html",
+            title=f"Chat channels of {user}",
+            scope=live.CHANNELS_SCOPE,
+            form=form,
+            unavailable=live.unavailable(user),
+            fetch=lambda client: live.chat_channels_fetch(
+                client=client, user=user, next_page_token=form.cleaned_data["next_page_token"]
+            ),
+        )
+
+    def chat_messages_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        user = self.live_object(request, object_id)
+        form = live.ChatMessagesForm.from_query(request.GET, today=live.today())
+        if not {"to_channel", "to_contact"} & set(request.GET):
+            form = live.ChatMessagesForm(today=live.today())  # nothing asked yet: no errors
+            form.initial = {name: form.default(name) for name in form.fields}
+        return self.render_live(
+            request,
+            user,
+            template="admin/live/chat_messages.html",
+            title=f"Chat messages of {user}",
+            scope=live.MESSAGES_SCOPE,
+            hints=live.MESSAGES_HINTS,
+            form=form,
+            unavailable=live.unavailable(user),
+            fetch=lambda client: live.chat_messages_fetch(
+                client=client, user=user, **form.fetch_kwargs()
+            ),
+        )
 
     # --- add and change ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django import forms
 
 from users.models import ZoomUser
 from users.services import CREATE_ACTIONS
+from zoomadmin.records.widgets import ManyOptionsSelect
 
 USER_TYPES = [
     (ZoomUser.Type.BASIC.value, "Basic"),
@@ -142,7 +143,9 @@ class UserChangeForm(_UserFields):
 
     company = forms.CharField(max_length=255, required=False)
     location = forms.CharField(max_length=256, required=False)
-    timezone = forms.ChoiceField(label="Time zone", choices=TIME_ZONES, required=False)
+    timezone = forms.ChoiceField(
+        label="Time zone", choices=TIME_ZONES, required=False, widget=ManyOptionsSelect
+    )
     language = forms.CharField(max_length=64, required=False)
     manager = forms.CharField(
         required=False,
@@ -175,6 +178,16 @@ class UserChangeForm(_UserFields):
             choices = self.fields[name].choices
             if current not in (None, "") and current not in {value for value, _ in choices}:
                 self.fields[name].choices = [*choices, (current, f"{current} (as in Zoom)")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        pmi_changed = {"pmi", "use_pmi"} & set(self.changed_data)
+        if pmi_changed and data.get("type") == ZoomUser.Type.UNASSIGNED:
+            # Users OpenAPI, PATCH /users/{userId}, 400 code 200: "You cannot change PMI
+            # information for a "No Meetings License" user."
+            for name in sorted(pmi_changed):
+                self.add_error(name, "Zoom keeps no PMI for a user without a Meetings license.")
+        return data
 
     @classmethod
     def initial_for(cls, user: ZoomUser) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from users.mapping import PENDING_PREFIX, pending_key, user_key, zoom_user_to_fields
 from users.models import ZoomUser
 from zoomadmin.records.upsert import UpsertResult, bulk_upsert, mark_deleted, select_batches
-from zoomadmin.tenants.audit import ReadBackFailed, zoom_write
+from zoomadmin.tenants.audit import ReadBackFailed, is_secret, zoom_write
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.zoom.client import ZoomClient, encode_user_id
 from zoomadmin.zoom.errors import ZoomBadRequest, ZoomError, ZoomNotFound, ZoomUnavailable
@@ -269,7 +269,9 @@ def _write_then_refresh(
     try:
         return user_refresh(tenant=tenant, client=client, user=user) or user
     except ZoomError as error:
-        item = {**_key_fields(user), **asked}
+        # Secrets asked for (a host key, a password) are not Zoom's content to show.
+        shown = {name: value for name, value in asked.items() if not is_secret(name)}
+        item = {**_key_fields(user), **shown}
         users_upsert(tenant=tenant, items=[item], synced_at=timezone.now(), partial=True)
         raise ReadBackFailed(user, error) from error
 

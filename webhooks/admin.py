@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from webhooks.models import WebhookEvent
-from webhooks.tasks import enqueue_event
+from webhooks.tasks import enqueue_drain
 from zoomadmin.records.admin import ReadOnlyMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
@@ -49,8 +49,7 @@ class WebhookEventAdmin(ReadOnlyMixin, TenantScopedAdmin):
         WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
             status=WebhookEvent.Status.RECEIVED, attempts=0, error="", note=""
         )
-        for event in events:
-            enqueue_event(event.pk)
+        enqueue_drain()
         messages.success(request, f"{len(events)} events queued to be processed again.")
 
     def has_reprocess_permission(self, request: HttpRequest) -> bool:

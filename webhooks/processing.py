@@ -1,4 +1,11 @@
-"""Applying one stored event: route it to its tenant, run its handler, record the outcome.
+"""Applying stored events: route each to its tenant, run its handler, record the outcome.
+
+- ``event_process(event=)``: one event (a retry, an administrator's re-process);
+- ``events_drain()``: every event received and not yet taken, in batches: each batch is taken
+  at once (a worker never takes an event another one took), routed at once, applied in the
+  order of the events' ``event_ts`` (deliveries overtaken by later ones are put back in order),
+  and its outcomes written at once. A burst of deliveries costs a few queries per event, not
+  a task each.
 
 Safe to run twice: an event already processed, ignored or unrouted is left as it is, and a
 handler applies its event idempotently (the upserts compare before writing). No Zoom call here
@@ -8,14 +15,16 @@ runs inside a transaction (a handler may fetch an object from Zoom).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from webhooks.handlers import HANDLERS, Context
 from webhooks.models import WebhookEvent
-from webhooks.routing import event_route
+from webhooks.routing import event_route, events_route
 
 logger = logging.getLogger(__name__)
 
@@ -35,29 +44,111 @@ def event_process(*, event: WebhookEvent) -> WebhookEvent:
         event = event_route(event=event)
         if event.status == WebhookEvent.Status.UNROUTED:
             return event
+    if event.event in HANDLERS:
+        WebhookEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
+        event.attempts += 1
+    _apply(event)
+    event.save(update_fields=OUTCOME_FIELDS)
+    return event
+
+
+# Taken events are ``received`` with ``attempts`` counted up; one whose worker died is taken
+# again after this long.
+CLAIM_STALE_AFTER = timedelta(minutes=10)
+BATCH_SIZE = 200
+TAKE_LOCK = 0x7A6F6F6D  # "zoom": the advisory lock of taking events (PostgreSQL)
+OUTCOME_FIELDS = ["status", "error", "note", "processed_at"]
+
+
+@dataclass
+class Drained:
+    events: int = 0
+    failed: list[WebhookEvent] = field(default_factory=list)
+
+
+def events_drain(*, batch_size: int = BATCH_SIZE) -> Drained:
+    """Apply every received event that no worker has taken, until none is left."""
+    drained = Drained()
+    while batch := _take(batch_size):
+        routed = [e for e in events_route(events=batch) if e.status != WebhookEvent.Status.UNROUTED]
+        for event in sorted(routed, key=lambda e: (e.event_ts or 0, e.pk)):
+            _apply(event)
+            if event.status == WebhookEvent.Status.FAILED:
+                drained.failed.append(event)
+        _save_outcomes(routed)
+        drained.events += len(batch)
+    return drained
+
+
+def _save_outcomes(events: list[WebhookEvent]) -> None:
+    """One UPDATE per distinct outcome (most of a batch shares one; ``bulk_update``'s CASE
+    per row cost more than the batch's handlers). Rows deleted meanwhile (``app_deauthorized``
+    deletes its tenant's events) are skipped."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for event in events:
+        groups.setdefault((event.status, event.error, event.note), []).append(event.pk)
+    now = timezone.now()
+    for (status, error, note), ids in groups.items():
+        WebhookEvent.objects.filter(pk__in=ids).update(
+            status=status, error=error, note=note, processed_at=now
+        )
+
+
+def _take(size: int) -> list[WebhookEvent]:
+    """Up to ``size`` received events, taken for this worker (oldest first), none about an
+    object whose events another worker has taken and not finished: one object's events are
+    applied by one worker at a time, in order (two upserts of one record's fields at once
+    would each keep only its own)."""
+    abandoned = timezone.now() - CLAIM_STALE_AFTER
+    received = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Takers one at a time, each seeing what the one before took (SQLite's writers
+            # are one at a time anyway).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TAKE_LOCK])
+        busy = (
+            received.filter(attempts__gt=0, received_at__gte=abandoned)
+            .exclude(object_id="")
+            .values("object_id")
+        )
+        events = list(
+            received.select_for_update(skip_locked=True)
+            .filter(Q(attempts=0) | Q(received_at__lt=abandoned))
+            .exclude(object_id__in=busy)
+            .order_by("pk")[:size]
+        )
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            attempts=F("attempts") + 1
+        )
+    for event in events:
+        event.attempts += 1
+    return events
+
+
+def _apply(event: WebhookEvent) -> None:
+    """Run the event's handler; its outcome is set on ``event``, for the caller to save."""
     handler = HANDLERS.get(event.event)
     if handler is None:
-        return _finish(event, WebhookEvent.Status.IGNORED)
+        _outcome(event, WebhookEvent.Status.IGNORED)
+        return
     payload = event.payload.get("payload") or {}
     at = (
         datetime.fromtimestamp(event.event_ts / 1000, tz=UTC)
         if event.event_ts is not None
         else event.received_at
     )
-    WebhookEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
-    event.attempts += 1
     try:
         note = handler(Context(tenant=event.tenant, event=event.event, payload=payload, at=at))
     except Exception as error:  # noqa: BLE001 - kept on the event, retried, shown in the admin
         logger.warning("Webhook event %s (%s) failed: %s", event.pk, event.event, error)
-        return _finish(event, WebhookEvent.Status.FAILED, error=f"{type(error).__name__}: {error}")
-    return _finish(event, WebhookEvent.Status.PROCESSED, note=note)
+        _outcome(event, WebhookEvent.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        return
+    _outcome(event, WebhookEvent.Status.PROCESSED, note=note)
 
 
-def _finish(event: WebhookEvent, status: str, *, error: str = "", note: str = "") -> WebhookEvent:
+def _outcome(event: WebhookEvent, status: str, *, error: str = "", note: str = "") -> None:
     event.status = status
     event.error = error[:2000]
     event.note = note[:2000]
     event.processed_at = timezone.now()
-    event.save(update_fields=["status", "error", "note", "processed_at"])
-    return event

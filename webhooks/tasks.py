@@ -1,5 +1,9 @@
 """django-q2 tasks of webhooks: take an event id, do its work, safe to run twice.
 
+- ``process_received_events()``: applies every event received and not yet taken
+  (``webhooks.processing.events_drain``); the receiver asks for one with
+  :func:`enqueue_drain`, which queues at most one per process every ``DRAIN_EVERY_SECONDS``
+  (a burst of deliveries becomes a few tasks, each applying a batch, not a task per event);
 - ``process_event(event_id)``: routes a stored event to its tenant (``webhooks.routing``) and
   applies it (``webhooks.processing``); a failure is retried a bounded number of times, then
   left failed with the error for an administrator to re-process.
@@ -7,13 +11,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import threading
+import time
+
+from django.db import connections, transaction
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from webhooks.models import WebhookEvent
-from webhooks.processing import MAX_ATTEMPTS, event_process
+from webhooks.processing import MAX_ATTEMPTS, event_process, events_drain
 
 TASK_GROUP = "zoom-webhooks"
+DRAIN_TASK = "webhooks.tasks.process_received_events"
+DRAIN_EVERY_SECONDS = 0.05
 
 
 def process_event(event_id: int) -> str:
@@ -26,8 +36,65 @@ def process_event(event_id: int) -> str:
     return event.status
 
 
+def process_received_events() -> dict[str, int]:
+    drained = events_drain()
+    retried = [e.pk for e in drained.failed if e.attempts < MAX_ATTEMPTS]
+    for event_id in retried:
+        enqueue_event(event_id)
+    return {"events": drained.events, "failed": len(drained.failed), "retried": len(retried)}
+
+
 def enqueue_event(event_id: int) -> None:
     def enqueue() -> None:
         async_task("webhooks.tasks.process_event", event_id, group=TASK_GROUP)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+class _DrainRequests:
+    """Queues a drain task at once, or, within ``DRAIN_EVERY_SECONDS`` of the last one, from a
+    timer at the end of that time: every stored event is followed by a drain queued after it
+    was committed (a drain takes what is there when it starts), and a burst costs one task per
+    interval. Per process; threads share it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._timer: threading.Timer | None = None
+
+    def request(self) -> None:
+        if Conf.SYNC:  # tasks run inline (tests): nothing else can store events meanwhile
+            _queue_drain()
+            return
+        with self._lock:
+            if self._timer is not None:
+                return  # the timer's drain comes after this event
+            wait = self._last + DRAIN_EVERY_SECONDS - time.monotonic()
+            if wait > 0:
+                self._timer = threading.Timer(wait, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            self._last = time.monotonic()
+        _queue_drain()
+
+    def _flush(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last = time.monotonic()
+        try:
+            _queue_drain()
+        finally:
+            connections.close_all()  # this thread's own (the ORM broker's insert)
+
+
+_drain_requests = _DrainRequests()
+
+
+def enqueue_drain() -> None:
+    """Have the events stored so far applied soon (after the surrounding transaction commits)."""
+    transaction.on_commit(_drain_requests.request, robust=True)
+
+
+def _queue_drain() -> None:
+    async_task(DRAIN_TASK, group=TASK_GROUP)

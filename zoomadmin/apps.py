@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class ZoomAdminSiteConfig(admin_apps.AdminConfig):
+    """Django's admin with zoomadmin's site (``zoomadmin.admin.ZoomAdminSite``); named in
+    INSTALLED_APPS in place of ``django.contrib.admin``."""
+
+    default = False
+    default_site = "zoomadmin.admin.ZoomAdminSite"
 
 
 class ZoomAdminConfig(AppConfig):

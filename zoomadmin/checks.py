@@ -11,6 +11,8 @@
   HTTPS or points at this machine (the sandbox): every tenant's token would be sent there.
 - zoomadmin.W001 (``--deploy``): ``ZOOM_ENCRYPTION_KEYS`` is unset, so the stored tokens hang on
   ``DJANGO_SECRET_KEY``: changing it without ``DJANGO_SECRET_KEY_FALLBACKS`` loses them all.
+- zoomadmin.W002 (``--deploy``): the production static files storage has no manifest in
+  ``STATIC_ROOT``: ``manage.py collectstatic`` has not been run, so pages come unstyled.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from django.conf import settings
 from django.contrib.admin.sites import AdminSite, all_sites
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import storages
 
+from zoomadmin.staticfiles import ManifestStaticFilesStorage
 from zoomadmin.tenants.admin import ScopedUserAdmin
 from zoomadmin.tenants.crypto import validate_keys
 from zoomadmin.tenants.scoping import (
@@ -161,5 +165,23 @@ def check_encryption_keys_are_set(app_configs: Any = None, **kwargs: Any) -> lis
             "(python -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())'), then run manage.py zoom_reencrypt.",
             id="zoomadmin.W001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.staticfiles, deploy=True)
+def check_static_files_are_collected(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.Warning]:
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestStaticFilesStorage) or storage.manifest_exists():
+        return []
+    return [
+        checks.Warning(
+            f"No static files have been collected into STATIC_ROOT ({settings.STATIC_ROOT}): "
+            "the admin's pages would come without their styles and scripts.",
+            hint="Run manage.py collectstatic --noinput (with the production settings) on each "
+            "deployment.",
+            id="zoomadmin.W002",
         )
     ]

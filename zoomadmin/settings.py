@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
 
 import dj_database_url
+
+from zoomadmin.devenv import apply_dev_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# What a running scripts/run chose (the sandbox Zoom, its database), for the manage.py commands
+# typed in another shell beside it: never over the environment, never with DJANGO_DEBUG=0
+# (zoomadmin.devenv). DEV_ENV: the names it set.
+DEV_ENV = sorted(apply_dev_env(BASE_DIR, debug=DEBUG))
 
 _DEV_SECRET_KEY = "django-insecure-zoomadmin-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -31,9 +38,13 @@ if not SECRET_KEY:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
-    warnings.warn(
-        "DJANGO_SECRET_KEY is not set: using the development key.", RuntimeWarning, stacklevel=1
-    )
+    # Once per start: the processes this one starts (runserver's reloaded child, the
+    # cluster's workers, manage.py commands run from it) inherit the note that it was said.
+    if not os.environ.get("ZOOMADMIN_DEV_KEY_WARNED"):
+        warnings.warn(
+            "DJANGO_SECRET_KEY is not set: using the development key.", RuntimeWarning, stacklevel=1
+        )
+        os.environ["ZOOMADMIN_DEV_KEY_WARNED"] = "1"
     SECRET_KEY = _DEV_SECRET_KEY
 # Former secret keys, newest first: sessions and, without ZOOM_ENCRYPTION_KEYS, the stored tokens
 # (encrypted with a key derived from the secret key) stay readable after DJANGO_SECRET_KEY changes.
@@ -42,7 +53,7 @@ SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zoomadmin.apps.ZoomAdminSiteConfig",  # django.contrib.admin with zoomadmin's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (collectstatic), before anything touches sessions or the DB.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The lists' indexes hold the searched columns (INCLUDE) on PostgreSQL; on SQLite, which has no
+# such indexes, they are created without them, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -126,7 +142,34 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", "") or BASE_DIR / "staticfiles")
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
+
+# Archived recording files (admin action "Archive") go to the storage "zoom_archive": by default
+# files under ZOOM_ARCHIVE_DIR (MEDIA_ROOT/zoom-archive), never served by a URL of their own;
+# ZOOM_ARCHIVE_STORAGE names any Django storage backend instead, with its OPTIONS as JSON in
+# ZOOM_ARCHIVE_STORAGE_OPTIONS (e.g. django-storages' S3 backend and its bucket).
+ZOOM_ARCHIVE_DIR = os.environ.get("ZOOM_ARCHIVE_DIR", "") or str(MEDIA_ROOT / "zoom-archive")
+ZOOM_ARCHIVE_STORAGE = os.environ.get("ZOOM_ARCHIVE_STORAGE", "")
+ZOOM_ARCHIVE_STORAGE_OPTIONS = json.loads(os.environ.get("ZOOM_ARCHIVE_STORAGE_OPTIONS") or "{}")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # In production, whitenoise serves collectstatic's output under content-hashed names (cached
+    # for ever by browsers) with compressed copies; in development, the app folders as they are.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "zoomadmin.staticfiles.ManifestStaticFilesStorage"
+    },
+    "zoom_archive": (
+        {"BACKEND": ZOOM_ARCHIVE_STORAGE, "OPTIONS": ZOOM_ARCHIVE_STORAGE_OPTIONS}
+        if ZOOM_ARCHIVE_STORAGE
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": ZOOM_ARCHIVE_DIR},
+        }
+    ),
+}
 
 SITE_ID = 1
 LOGIN_URL = "/admin/login/"
@@ -217,11 +260,34 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# One line per event on stderr: everything goes to the root's handler once. Django's own
+# handlers of the "django" logger (a second console, e-mail to ADMINS) are replaced by nothing,
+# so its records are not printed twice; a refused request (4xx) is logged without a traceback
+# (zoomadmin.logs); runserver's access log leaves the lines of 4xx/5xx to django.request.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "client_error_without_traceback": {"()": "zoomadmin.logs.ClientErrorWithoutTraceback"},
+        "request_line_of_django_answer": {"()": "zoomadmin.logs.RequestLineOfDjangoAnswer"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_error_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {
+            "handlers": [],
+            "filters": ["request_line_of_django_answer"],
+            "level": "INFO",
+            "propagate": True,
+        },
+        "django.db.backends": {"level": "INFO"},
+    },
 }

@@ -303,11 +303,15 @@ def test_recordings_are_found_by_uuids_holding_slashes(
 def test_past_webinar_participants_match_the_description(
     zoom: ZoomClient, account: Account
 ) -> None:
-    webinar_id = next(w for w, people in account.webinar_participants.items() if people)
+    webinar_id = next(w for w, held in account.webinar_instances.items() if held)
 
-    participants = list(zoom.list_past_webinar_participants(webinar_id))
+    instances = zoom.list_past_webinar_instances(webinar_id)
+    latest = list(zoom.list_past_webinar_participants(webinar_id))
+    by_uuid = list(zoom.list_past_webinar_participants(instances[0]["uuid"]))
+    with pytest.raises(ZoomNotFound):
+        zoom.list_past_webinar_instances(UNKNOWN_MEETING_ID)
 
-    assert participants
+    assert instances and latest and by_uuid
 
 
 def test_phone_recordings_match_the_description(zoom: ZoomClient, account: Account) -> None:

@@ -51,6 +51,7 @@ OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "/webinars/{webinarId}/registrants/{registrantId}": ("get",),
         "/users/{userId}/recordings": ("get",),
         "/past_webinars/{webinarId}/participants": ("get",),
+        "/past_webinars/{webinarId}/instances": ("get",),
     },
     "team-chat/endpoints.json": {
         "/chat/users/{userId}/channels": ("get",),

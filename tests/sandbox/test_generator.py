@@ -19,7 +19,7 @@ def snapshot(seed: int) -> dict:
         "meetings": account.meetings,
         "registrants": account.registrants,
         "recordings": account.recordings,
-        "participants": account.webinar_participants,
+        "webinar instances": account.webinar_instances,
         "phone": account.phone_recordings,
         "channels": account.channels,
         "messages": account.channel_messages,
@@ -72,7 +72,7 @@ def test_seeded_data_has_a_realistic_mix() -> None:
     for recording in account.recordings.values():
         assert 1 <= len(recording["recording_files"]) <= 4
         assert six_months_ago <= recording["start_time"][:10] <= anchor_iso[:10]
-    assert account.webinar_participants and account.phone_recordings
+    assert account.webinar_instances and account.phone_recordings
     assert account.channels and account.channel_messages and account.direct_messages
 
 

@@ -44,6 +44,13 @@ def test_the_export_action_holds_the_selection(admin_client, tenant, sandbox):
     assert [row["Zoom user ID"] for row in rows(response)] == [u.zoom_id for u in chosen]
 
 
+def test_the_home_page_lists_the_zoom_data_before_django_s_own_pages(admin_client, tenant):
+    apps = [app["app_label"] for app in admin_client.get("/admin/").context["app_list"]]
+    zoom = ["tenants", "users", "meetings", "sync", "webhooks", "jobs"]
+    assert apps[: len(zoom)] == zoom
+    assert {"auth", "django_q", "sites"} <= set(apps[len(zoom) :])
+
+
 def test_the_admin_is_zoomadmin_and_a_tenant_syncs_from_its_page(admin_client, tenant):
     index = admin_client.get("/admin/").content.decode()
     assert "<title>" in index and "zoomadmin" in index and "View site" not in index

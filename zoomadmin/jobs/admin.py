@@ -78,6 +78,8 @@ class BulkJobAdmin(ReadOnlyMixin, TenantScopedAdmin):
             "page": page,
             "status": status,
             "statuses": BulkJobItem.Status.choices,
+            # What an item is: a stored record, or a row of a file (an import).
+            "item_label": "Row" if get_operation(job.operation).rows else "Record",
             # Failed records, or records a stopped job never reached.
             "can_retry": not job.is_active
             and (job.failed or job.done_count < job.total)
@@ -120,10 +122,12 @@ class BulkJobAdmin(ReadOnlyMixin, TenantScopedAdmin):
         return HttpResponseRedirect(reverse("admin:jobs_bulkjob_change", args=[job.pk]))
 
     def _may_retry(self, request: HttpRequest, job: BulkJob) -> bool:
-        # Retrying repeats a write: it takes the right to make it, the change permission of
-        # the job's records (tenant scoping is the job's own: get_object answered 404 else).
-        model = get_operation(job.operation).model
-        return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+        # Retrying repeats a write: it takes the right to make it, the operation's permission
+        # on the job's records, "change" (or "add" for rows that create them); tenant scoping
+        # is the job's own: get_object answered 404 else.
+        op = get_operation(job.operation)
+        meta = op.model._meta
+        return request.user.has_perm(f"{meta.app_label}.{op.permission}_{meta.model_name}")
 
 
 @admin.register(BulkJobItem)

@@ -1,5 +1,7 @@
 """Bulk work on Zoom records in the background: one ``BulkJob`` per tenant and operation, one
-``BulkJobItem`` per record, each item's outcome in Zoom's words.
+``BulkJobItem`` per record, each item's outcome in Zoom's words. An operation on rows (a CSV
+import: what to create, not yet a record) has one item per row, which carries the row as its
+``payload`` instead of a record's primary key.
 
 An item is claimed (``pending`` → ``running``) in its own committed update before Zoom is
 asked, and finished after: a worker that dies mid-call leaves its item ``running``, and the
@@ -81,9 +83,11 @@ class BulkJobItem(models.Model):
         INTERRUPTED = "interrupted", "Interrupted (Zoom may have done it)"
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
-    # The record, by its local primary key (of the operation's model), and how it read.
-    object_pk = models.BigIntegerField()
+    # The record, by its local primary key (of the operation's model), and how it read; or,
+    # for an operation on rows, no record: the row itself, as plain JSON values.
+    object_pk = models.BigIntegerField(null=True, blank=True)
     object_repr = models.CharField("record", max_length=300)
+    payload = models.JSONField(null=True, blank=True, editable=False)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )

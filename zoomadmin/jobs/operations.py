@@ -17,8 +17,15 @@ registrants, in one ``PUT …/registrants/status``)::
                batch_key=lambda registrant: registrant.meeting_id)
     def approve(*, tenant, client, actor, records, **params) -> Mapping[int, str | None]: ...
 
-It returns a note for the record (or ``None``), by record pk for a batch; a ``ZoomError`` it
-raises is the record's (or the whole batch's) failure in Zoom's words, and
+or, with ``rows=True``, one row that is not a record yet (a CSV line of users to create): the
+job's item carries the row as plain JSON (``BulkJobItem.payload``), and ``model`` only names
+whose permission (``permission``: "change", or "add" for creating) a retry takes::
+
+    @operation("users.import_create", model=ZoomUser, rows=True, permission="add", ...)
+    def import_create(*, tenant, client, actor, row, **params) -> str | None: ...
+
+It returns a note for the record or row (or ``None``), by record pk for a batch; a
+``ZoomError`` it raises is the record's (or the whole batch's) failure in Zoom's words, and
 :class:`OperationRefused` a refusal made here, without a request.
 """
 
@@ -48,6 +55,21 @@ class Operation:
     batch_size: int = 1
     batch_key: Callable[[Any], Any] | None = None
     select_related: tuple[str, ...] = ()
+    #: Works on the items' own rows (``payload``), not on stored records of ``model``.
+    rows: bool = False
+    #: The permission on ``model`` that doing (and retrying) it takes.
+    permission: str = "change"
+    #: Safe to do again from the start when a worker died in the middle (it makes no change in
+    #: Zoom, e.g. an archive copy): such an item is done again, not marked interrupted.
+    repeatable: bool = False
+    #: At most this many records at once (0: as many as the tenant's request budget can use);
+    #: for work whose cost is not the request (a download's bytes).
+    concurrency: int = 0
+
+    @property
+    def subject(self) -> str:
+        """The keyword the operation is handed what it does by: ``record`` or ``row``."""
+        return "row" if self.rows else "record"
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -62,7 +84,14 @@ def operation(
     batch_size: int = 1,
     batch_key: Callable[[Any], Any] | None = None,
     select_related: tuple[str, ...] = (),
+    rows: bool = False,
+    permission: str = "change",
+    repeatable: bool = False,
+    concurrency: int = 0,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    if rows and batch_size != 1:
+        raise ValueError(f"operation {name!r}: an operation on rows does one row at a time")
+
     def register(run: Callable[..., Any]) -> Callable[..., Any]:
         if name in OPERATIONS and OPERATIONS[name].run is not run:
             raise ValueError(f"operation {name!r} is declared twice")
@@ -75,6 +104,10 @@ def operation(
             batch_size=batch_size,
             batch_key=batch_key,
             select_related=select_related,
+            rows=rows,
+            permission=permission,
+            repeatable=repeatable,
+            concurrency=concurrency,
         )
         return run
 

@@ -1,12 +1,15 @@
 """Running bulk jobs: one operation (``zoomadmin.jobs.operations``) over many records of one
-tenant, within the tenant's shared request budget, each record's outcome kept.
+tenant, or over rows that are not records yet (``job_create_for_rows``), within the tenant's
+shared request budget, each record's or row's outcome kept.
 
 Promises:
 
 - **Nothing twice.** Items are claimed (``pending`` → ``running``) in a committed update before
   Zoom is asked; a worker that dies leaves its items ``running``, and the next worker to take
-  the job marks them ``interrupted`` (Zoom may have done them) rather than asking again. Two
-  workers handed the same job (django-q2 may run a task twice) never claim the same item.
+  the job marks them ``interrupted`` (Zoom may have done them) rather than asking again, or,
+  for an operation declared ``repeatable`` (it changes nothing in Zoom: an archive copy),
+  does them again from the start. Two workers handed the same job (django-q2 may run a task
+  twice) never claim the same item.
 - **One refusal is one record's.** A Zoom error fails its record (or its batch) and the job goes
   on; Zoom's per-host cap of 100 meeting creates and updates a day is said in words.
 - **Account-wide stops pause.** A refused authorization fails the job; a rate limit that
@@ -24,12 +27,12 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import connection, connections, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -74,8 +77,10 @@ def jobs_create(
     records: Iterable[models.Model],
     params: dict[str, Any] | None = None,
     title: str,
+    describe: Callable[[Any], str] = str,
 ) -> list[BulkJob]:
-    """One queued job per tenant of ``records`` (each tenant has its own budget)."""
+    """One queued job per tenant of ``records`` (each tenant has its own budget); each item
+    reads as ``describe(record)`` on the job's page."""
     get_operation(operation)
     by_tenant: dict[int, list[models.Model]] = {}
     for record in records:
@@ -91,11 +96,44 @@ def jobs_create(
             total=len(chosen),
         )
         BulkJobItem.objects.bulk_create(
-            [BulkJobItem(job=job, object_pk=r.pk, object_repr=str(r)[:300]) for r in chosen],
+            [BulkJobItem(job=job, object_pk=r.pk, object_repr=describe(r)[:300]) for r in chosen],
             batch_size=500,
         )
         jobs.append(job)
     return jobs
+
+
+def job_create_for_rows(
+    *,
+    actor: Any,
+    tenant: Any,
+    operation: str,
+    rows: Sequence[tuple[str, dict[str, Any]]],
+    params: dict[str, Any] | None = None,
+    title: str,
+) -> BulkJob:
+    """A queued job of an operation on rows (``rows=True``): one item per ``(repr, payload)``,
+    the payload (plain JSON values) being what the operation is handed. The job and all of its
+    items are stored together, or none of them."""
+    if not get_operation(operation).rows:
+        raise ValueError(f"operation {operation!r} works on records, not on rows")
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            tenant=tenant,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            operation=operation,
+            title=title,
+            params=params or {},
+            total=len(rows),
+        )
+        BulkJobItem.objects.bulk_create(
+            [
+                BulkJobItem(job=job, object_repr=label[:300], payload=payload)
+                for label, payload in rows
+            ],
+            batch_size=500,
+        )
+    return job
 
 
 def job_retry_failed(*, job: BulkJob) -> int:
@@ -132,17 +170,24 @@ def job_run(
     job = _claim(job_id)
     if job is None:
         return None
-    # Left running by a dead worker: Zoom may have done them; never asked again.
-    job.items.filter(status=BulkJobItem.Status.RUNNING).update(
-        status=BulkJobItem.Status.INTERRUPTED, message=INTERRUPTED, finished_at=timezone.now()
-    )
     operation = get_operation(job.operation)
+    left = job.items.filter(status=BulkJobItem.Status.RUNNING)
+    if operation.repeatable:
+        # Left running by a dead worker, and safe to do again from the start: done again.
+        left.update(status=BulkJobItem.Status.PENDING, claim="")
+    else:
+        # Left running by a dead worker: Zoom may have done them; never asked again.
+        left.update(
+            status=BulkJobItem.Status.INTERRUPTED, message=INTERRUPTED, finished_at=timezone.now()
+        )
     try:
         client = client or client_for_tenant(job.tenant)
     except TenantNotConnected as error:
         return _finish(job, BulkJob.Status.FAILED, str(error))
     run = _Run(job, operation, client, deadline_seconds)
     workers = concurrency or concurrency_for(client)
+    if operation.concurrency:
+        workers = min(workers, operation.concurrency)
     if connection.vendor == "sqlite":
         workers = min(workers, SQLITE_WORKERS)
     # In the calling thread (a page waiting on a handful), each record's outcome beats it.
@@ -273,16 +318,11 @@ class _Run:
         claimed = list(
             BulkJobItem.objects.filter(
                 pk__in=item_pks, status=BulkJobItem.Status.RUNNING, claim=token
-            ).values_list("pk", "object_pk")
+            ).values_list("pk", "object_pk", "payload")
         )
         if not claimed:
             return
-        records = self._records([object_pk for _, object_pk in claimed])
-        outcomes: dict[int, tuple[str, str]] = {}
-        present = [(pk, records[object_pk]) for pk, object_pk in claimed if object_pk in records]
-        for pk, object_pk in claimed:
-            if object_pk not in records:
-                outcomes[pk] = (BulkJobItem.Status.FAILED, "No longer stored here.")
+        outcomes, present = self._subjects(claimed)
         try:
             outcomes.update(self._call(present))
         except OperationRefused as refused:
@@ -313,6 +353,22 @@ class _Run:
             outcomes.update({pk: (BulkJobItem.Status.FAILED, message) for pk, _ in present})
         self._record(outcomes)
 
+    def _subjects(
+        self, claimed: Sequence[tuple[int, int | None, Any]]
+    ) -> tuple[dict[int, tuple[str, str]], list[tuple[int, Any]]]:
+        """What each claimed item is about, by item pk: its row, or its record as stored now;
+        and the outcome of those whose record is gone."""
+        if self.operation.rows:
+            return {}, [(pk, payload) for pk, _, payload in claimed]
+        records = self._records([object_pk for _, object_pk, _ in claimed])
+        gone = {
+            pk: (BulkJobItem.Status.FAILED, "No longer stored here.")
+            for pk, object_pk, _ in claimed
+            if object_pk not in records
+        }
+        present = [(pk, records[object_pk]) for pk, object_pk, _ in claimed if object_pk in records]
+        return gone, present
+
     def _call(self, present: Sequence[tuple[int, Any]]) -> dict[int, tuple[str, str]]:
         if not present:
             return {}
@@ -323,8 +379,8 @@ class _Run:
             **self.job.params,
         }
         if self.operation.batch_size <= 1:
-            ((pk, record),) = present
-            note = self.operation.run(record=record, **kwargs)
+            ((pk, subject),) = present
+            note = self.operation.run(**{self.operation.subject: subject}, **kwargs)
             return {pk: (BulkJobItem.Status.SUCCEEDED, note or "")}
         notes = self.operation.run(records=[record for _, record in present], **kwargs) or {}
         return {

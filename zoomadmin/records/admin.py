@@ -37,6 +37,7 @@ from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_run, jobs_create
 from zoomadmin.jobs.tasks import enqueue_job, schedule_job_resume
 from zoomadmin.records.export import csv_rows, export_columns
+from zoomadmin.records.lists import BoundedInlineMixin, RecordListsMixin
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.tenants.audit import ReadBackFailed
 from zoomadmin.tenants.models import Tenant
@@ -79,7 +80,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ZoomRecordAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class ZoomRecordAdmin(ReadOnlyMixin, RecordListsMixin, TenantScopedAdmin):
     list_select_related = ["tenant"]
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over a large tenant on every page is wasted
@@ -90,7 +91,8 @@ class ZoomRecordAdmin(ReadOnlyMixin, TenantScopedAdmin):
     fields: list[str] = []
 
     def get_fields(self, request: HttpRequest, obj: ZoomRecord | None = None) -> list[str]:
-        return [*self.fields, *RECORD_FIELDS, "zoom_json"]
+        related = ["related_records"] if obj is not None and self.related_lists else []
+        return [*self.fields, *related, *RECORD_FIELDS, "zoom_json"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ZoomRecord | None = None) -> list:
         return self.get_fields(request, obj)
@@ -102,6 +104,27 @@ class ZoomRecordAdmin(ReadOnlyMixin, TenantScopedAdmin):
     @admin.display(boolean=True, description="in Zoom", ordering="deleted_at")
     def in_zoom(self, obj: ZoomRecord) -> bool:
         return obj.deleted_at is None
+
+    # --- buttons of the record's page ------------------------------------------------------
+
+    change_form_template = "admin/records/change_form.html"
+
+    def object_tools(self, request: HttpRequest, obj: ZoomRecord) -> list[tuple[str, str]]:
+        """(label, URL) of the buttons above the record's page, beside History (the read-only
+        page and the write form alike): pages about the record, such as its live views."""
+        return []
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: ZoomRecord | None = None,
+    ) -> HttpResponse:
+        context["object_tools"] = self.object_tools(request, obj) if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- CSV export (streamed) -----------------------------------------------------------
 
@@ -133,16 +156,18 @@ class ZoomRecordAdmin(ReadOnlyMixin, TenantScopedAdmin):
         return self._csv(changelist.get_queryset(request))
 
     def _csv(self, queryset: QuerySet) -> HttpResponse:
-        fields = export_columns(self.model, [*self.list_display, *self.fields])
+        fields = export_columns(self.model, self.columns_of([*self.list_display, *self.fields]))
         response = StreamingHttpResponse(csv_rows(queryset, fields), content_type="text/csv")
         name = f"{self.opts.model_name}s-{timezone.now():%Y%m%d-%H%M}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
 
-class ZoomRecordInline(ReadOnlyMixin, TenantScopedTabularInline):
+class ZoomRecordInline(ReadOnlyMixin, BoundedInlineMixin, TenantScopedTabularInline):
     extra = 0
     show_change_link = True
+    # Read-only rows: no record page posts its children (they change only through Zoom).
+    template = "admin/records/readonly_tabular.html"
 
 
 MAY_HAVE_APPLIED = (
@@ -157,9 +182,25 @@ def zoom_error_into_form(form: forms.Form, error: ZoomError) -> None:
     per-host cap of meeting creates and updates is said in words."""
     form.add_error(None, in_words(error) if is_per_user_cap(error) else str(error))
     for item in error.errors:
-        name = str(item.get("field") or "").rsplit(".", 1)[-1]
-        if name in form.fields:
+        name = form_field_of(form, str(item.get("field") or ""))
+        if name:
             form.add_error(name, str(item.get("message") or "Zoom refused this value."))
+
+
+def form_field_of(form: forms.Form, path: str) -> str:
+    """The form field a Zoom field path names: the path with dots as underscores where the
+    form has it ("recurrence.type" is ``recurrence_type``, not the meeting's ``type``), else
+    its last part under a known wrapper ("settings.waiting_room", "user_info.email"), else
+    the path itself; "" where the form has none."""
+    parts = path.split(".")
+    for name in ("_".join(parts), parts[-1] if parts[0] in FIELD_WRAPPERS else "", path):
+        if name and name in form.fields:
+            return name
+    return ""
+
+
+# The objects of Zoom's request bodies whose keys the forms name without the prefix.
+FIELD_WRAPPERS = ("settings", "user_info", "recurrence")
 
 
 class ZoomWriteAdmin(ZoomRecordAdmin):
@@ -273,11 +314,8 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
         details = []
         if obj is not None:
             for name in self.get_fields(request, obj):
-                if name == "zoom_json":
-                    continue
-                field = self.opts.get_field(name)
-                value = getattr(obj, f"get_{name}_display", lambda n=name: getattr(obj, n))()
-                details.append((field.verbose_name, value))
+                if name != "zoom_json":
+                    details.append(self.page_value(name, obj))
         history, writes_url, inlines = [], "", []
         if obj is not None:
             inlines = self._inline_admin_formsets(request, obj)
@@ -296,6 +334,7 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             "history": history,
             "writes_url": writes_url,
             "zoom_json": self.zoom_json(obj) if obj is not None else "",
+            "object_tools": self.object_tools(request, obj) if obj is not None else [],
             "has_view_permission": True,
             "inline_admin_formsets": inlines,
             "media": sum((inline.media for inline in inlines), self.media + form.media),
@@ -334,23 +373,31 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
         records: Iterable[ZoomRecord],
         operation: str,
         params: dict[str, Any] | None = None,
+        *,
+        background: bool = False,
+        describe: Callable[[Any], str] = str,
     ) -> HttpResponse | None:
         """Run the bulk-job ``operation`` (``zoomadmin.jobs.operations``) on every record.
 
         A handful (``INLINE_MAX``) are done now, each on its own, and reported in messages:
-        how many Zoom accepted and, per refused record, Zoom's reason. More become a job per
-        tenant on the worker cluster, and the browser goes to the job's page."""
+        how many Zoom accepted and, per refused record, Zoom's reason. More, or any number
+        when ``background`` (work that takes minutes a record, a download), become a job per
+        tenant on the worker cluster, and the browser goes to the job's page; each record
+        reads there as ``describe(record)``."""
         chosen = list(records)
         op = get_operation(operation)
-        name = self.opts.verbose_name if len(chosen) == 1 else self.opts.verbose_name_plural
+        # The operation's records may be another kind than this page's (a recording's files).
+        meta = op.model._meta
+        name = meta.verbose_name if len(chosen) == 1 else meta.verbose_name_plural
         jobs = jobs_create(
             actor=request.user,
             operation=operation,
             records=chosen,
             params=params,
             title=f"{op.verb} {len(chosen)} {name}",
+            describe=describe,
         )
-        if len(chosen) > INLINE_MAX:
+        if background or len(chosen) > INLINE_MAX:
             for job in jobs:
                 enqueue_job(job.pk)
             messages.info(request, f"{op.verb} {len(chosen)} {name}: running in the background.")
@@ -379,7 +426,7 @@ class ZoomWriteAdmin(ZoomRecordAdmin):
             status__in=(BulkJobItem.Status.FAILED, BulkJobItem.Status.INTERRUPTED)
         )
         count = succeeded.count()
-        name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+        name = meta.verbose_name if count == 1 else meta.verbose_name_plural
         if count or not (failed or stopped):
             messages.success(request, f"{op.done} {count} {name}.")
         for item in succeeded.exclude(message=""):

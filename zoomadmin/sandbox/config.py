@@ -102,6 +102,11 @@ class SandboxConfig:
     page_token_ttl_seconds: int = 900
     # Which Zoom user consents on /oauth/authorize (email or id); "" = owner of the first account.
     consent_user: str = ""
+    # Show a sign-in and consent page on /oauth/authorize (sandbox.consent), where a person picks
+    # the account and the user to authorize as, instead of consenting at once. Off for tests and
+    # scripts; `manage.py zoom_sandbox` turns it on. `?sandbox_user=` and consent_user still
+    # consent at once.
+    consent_page: bool = False
     # Account ids whose refresh-token grants are refused (the app was deauthorized); "*" = all.
     refuse_refresh: list[str] = field(default_factory=list)
     # Random faults on /v2 requests: probabilities per request, drawn from a seeded RNG.
@@ -119,6 +124,11 @@ class SandboxConfig:
     webhook_retry_delays: list[float] = field(default_factory=lambda: [300.0, 1200.0, 3600.0])
     webhook_duplicate_rate: float = 0.0
     webhook_max_delay_seconds: float = 0.0
+    # Recording downloads (zoomadmin.sandbox.downloads): serve this many bytes more (or, below
+    # zero, fewer) than a file's listed file_size, as when Zoom's listing and its storage
+    # disagree; and serve at most this many bytes a second (0: as fast as the socket goes).
+    download_size_delta: int = 0
+    download_bytes_per_second: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

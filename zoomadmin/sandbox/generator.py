@@ -366,10 +366,32 @@ class _AccountBuilder:
                 if registration:
                     self.registrants(account, webinar)
                 if start < self.now:
-                    self.participants(account, webinar, start, users)
+                    self.instances(account, webinar, start, users)
 
-    def participants(self, account: Account, webinar: dict, start: float, users: list) -> None:
-        rng = self.rng
+    def instances(self, account: Account, webinar: dict, start: float, users: list) -> None:
+        """The webinar's instances that ended before the anchor, with who attended each: a
+        one-off's one, each past weekly occurrence of a recurring one (its own UUID: "Each
+        webinar instance will generate its own UUID"). The first is drawn from the main
+        sequence, the later ones from one of their own, so the rest of the data does not
+        depend on them."""
+        weeks = range(1, len(webinar.get("occurrences") or ()))
+        later = [start + week * 7 * DAY for week in weeks]
+        duration = 60 * webinar.get("duration", 60)
+        ended = [start, *(when for when in later if when + duration <= self.now)]
+        rng, own = self.rng, random.Random(f"zoomadmin-sandbox:instances:{webinar['id']}")
+        for index, when in enumerate(ended):
+            uuid = webinar["uuid"] if index == 0 else base64.b64encode(own.randbytes(16)).decode()
+            account.add_webinar_instance(
+                webinar["id"],
+                uuid=uuid,
+                start_time=records.iso(when),
+                participants=self.participants(account, webinar, when, users, rng),
+            )
+            rng = own
+
+    def participants(
+        self, account: Account, webinar: dict, start: float, users: list, rng: random.Random
+    ) -> list[dict]:
         registrants = [
             r
             for r in account.registrants.get(webinar["id"], {}).values()
@@ -390,7 +412,7 @@ class _AccountBuilder:
             join = start + rng.randrange(0, 10) * 60
             participants.append(
                 records.make_participant(
-                    participant_id=self.new_id(),
+                    participant_id=self.state.new_id(22, rng),
                     name=person["name"],
                     email=person["email"],
                     join=join,
@@ -400,7 +422,7 @@ class _AccountBuilder:
                     internal="user" in person,
                 )
             )
-        account.webinar_participants[webinar["id"]] = participants
+        return participants
 
     def phone(self, account: Account) -> None:
         rng = self.rng

@@ -2,9 +2,11 @@
 
 What Zoom documents and this module does:
 
-* authorize (`response_type=code`) redirects back to `redirect_uri` with `code` and `state`;
-  consent is automatic. The consenting user is `?sandbox_user=<email or id>` (a sandbox-only
-  parameter), else `config.consent_user`, else the owner of the first account.
+* authorize (`response_type=code`) redirects back to `redirect_uri` with `code` and `state`.
+  The consenting user is `?sandbox_user=<email or id>` (a sandbox-only parameter), else
+  `config.consent_user`, else, with `config.consent_page` on (`manage.py zoom_sandbox`), whom
+  a person picks on the sign-in and consent page (`consent.py`; Decline: `error=access_denied`),
+  else the owner of the first account.
 * token: the client authenticates with HTTP Basic or with `client_id`/`client_secret` form
   fields (django-allauth sends the latter); parameters come from the form body or the query.
   Grant types `authorization_code` (code single-use, valid 5 minutes, same `redirect_uri`,
@@ -25,6 +27,7 @@ import hmac
 import secrets
 from urllib.parse import urlencode
 
+from . import consent
 from .config import SandboxConfig
 from .state import AuthorizationCode, SandboxState
 from .web import Request, Response
@@ -37,7 +40,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 def handle(
     state: SandboxState, config: SandboxConfig, request: Request, *, api_url: str
 ) -> Response:
-    if request.path == "/oauth/authorize" and request.method == "GET":
+    if request.path == "/oauth/authorize" and request.method in ("GET", "POST"):
         return authorize(state, config, request)
     if request.path == "/oauth/token" and request.method == "POST":
         return token(state, config, request, api_url=api_url)
@@ -47,7 +50,9 @@ def handle(
 
 
 def authorize(state: SandboxState, config: SandboxConfig, request: Request) -> Response:
-    query = request.query
+    # A POST is the consent page's answer (sandbox.consent), with the request's parameters.
+    posted = request.method == "POST"
+    query = request.form() if posted else request.query
     client_id = query.get("client_id", "")
     redirect_uri = query.get("redirect_uri", "")
     if client_id not in state.apps:
@@ -58,9 +63,16 @@ def authorize(state: SandboxState, config: SandboxConfig, request: Request) -> R
         return Response.json(400, {"reason": "Invalid redirect uri", "error": "invalid_request"})
     if query.get("response_type") != "code":
         return _redirect(redirect_uri, error="unsupported_response_type", state=query.get("state"))
+    if posted and query.get("decision") != "allow":
+        return _redirect(redirect_uri, error="access_denied", state=query.get("state"))
     with state.lock:
-        who = query.get("sandbox_user") or config.consent_user
-        account, user = _find_consenting_user(state, who)
+        who = consent.chosen_user(query) if posted else query.get("sandbox_user", "")
+        if not who and not posted and config.consent_page and not config.consent_user:
+            return consent.consent_page(state, query)
+        account, user = _find_consenting_user(state, who or config.consent_user)
+        if posted and (user is None or user["status"] != "active"):
+            error = f"No active user {who!r} in any account of the sandbox: choose another."
+            return consent.consent_page(state, query, error=error)
         if user is None or user["status"] != "active":
             # The user could not sign in: Zoom's consent page never completes.
             return _redirect(redirect_uri, error="access_denied", state=query.get("state"))

@@ -329,19 +329,21 @@ def registration_open(meeting: dict) -> bool:
 
 
 def invitation_text(meeting: dict, host: dict) -> str:
-    """The invitation "Get meeting invitation" returns, in Zoom's layout."""
+    """The invitation "Get meeting invitation" returns, in Zoom's layout (lines end in CRLF, as
+    in the published example)."""
     when = ""
     if "start_time" in meeting:
         start = time.strptime(meeting["start_time"], "%Y-%m-%dT%H:%M:%SZ")
         when = f"Time: {time.strftime('%b %d, %Y %I:%M %p', start)} UTC\n"
     number = str(meeting["id"])
     spaced = f"{number[:3]} {number[3:7]} {number[7:]}"
-    return (
+    text = (
         f"{host['display_name']} is inviting you to a scheduled Zoom meeting.\n\n"
         f"Topic: {meeting['topic']}\n{when}\n"
         f"Join Zoom Meeting\n{meeting['join_url']}\n\n"
         f"Meeting ID: {spaced}\nPasscode: {meeting.get('password', '')}\n"
     )
+    return text.replace("\n", "\r\n")
 
 
 # --- Registrants ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The sandbox's HTTP server: Zoom's OAuth (`/oauth/...`) and REST API (`/v2/...`) on loopback.
+"""The sandbox's HTTP server: Zoom's OAuth (`/oauth/...`), REST API (`/v2/...`) and recording
+downloads (`/rec/...`, `downloads.py`) on loopback.
 
     server = SandboxServer().start()
     server.url            # "http://127.0.0.1:PORT"     -> ZOOM_OAUTH_BASE_URL
@@ -20,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from . import api, control, oauth
+from . import api, control, downloads, oauth
 from .api.routing import PER_SECOND_MESSAGE
 from .config import Fault, SandboxConfig
 from .state import SandboxState
@@ -110,8 +111,11 @@ class SandboxServer:
         if response is None:
             if path.startswith("/v2/"):
                 response = api.dispatch(state, self.config, request)
+                response = downloads.with_own_links(response, request, self.url)
             elif path.startswith("/oauth/"):
                 response = oauth.handle(state, self.config, request, api_url=self.url)
+            elif path.startswith(downloads.PREFIX):
+                response = downloads.handle(state, self.config, request, default_base=self.url)
             else:
                 response = Response.json(
                     404, {"code": 2300, "message": "This API endpoint is not recognized."}
@@ -193,9 +197,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.stream is None:
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if response.body:
+        if response.stream is not None:
+            try:
+                for chunk in response.stream:
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away mid-file
+        elif response.body:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server's names

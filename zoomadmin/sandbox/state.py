@@ -122,7 +122,9 @@ class Account:
     recordings_by_uuid: dict[str, int] = field(default_factory=dict)
     recordings_by_host: dict[str, dict[int, None]] = field(default_factory=dict)
     trashed_recordings: dict[int, dict] = field(default_factory=dict)
-    webinar_participants: dict[int, list[dict]] = field(default_factory=dict)
+    # Webinar id -> its ended instances, oldest first ("List past webinar instances": uuid,
+    # start_time), each with the "participants" of "List webinar participants".
+    webinar_instances: dict[int, list[dict]] = field(default_factory=dict)
     phone_recordings: dict[str, list[dict]] = field(default_factory=dict)  # user id -> newest first
     channels: dict[str, dict] = field(default_factory=dict)
     user_channels: dict[str, list[str]] = field(default_factory=dict)
@@ -191,6 +193,28 @@ class Account:
     def recordings_of(self, host_id: str) -> list[dict]:
         return [self.recordings[mid] for mid in self.recordings_by_host.get(host_id, ())]
 
+    # Past webinar instances
+
+    def add_webinar_instance(
+        self, webinar_id: int, *, uuid: str, start_time: str, participants: list[dict]
+    ) -> dict:
+        """Record that an instance of the webinar took place and ended (a test, the seed)."""
+        instance = {"uuid": uuid, "start_time": start_time, "participants": participants}
+        held = self.webinar_instances.setdefault(webinar_id, [])
+        held.append(instance)
+        held.sort(key=lambda i: i["start_time"])
+        return instance
+
+    def webinar_instance(self, key: str) -> dict | None:
+        """An ended instance by its UUID, or a webinar's latest by the webinar's ID."""
+        if key.isdigit():
+            held = self.webinar_instances.get(int(key))
+            return held[-1] if held else None
+        return next(
+            (i for held in self.webinar_instances.values() for i in held if i["uuid"] == key),
+            None,
+        )
+
     def counts(self) -> dict[str, int]:
         kinds = Counter(
             "webinar" if m["type"] in (5, 6, 9) else "meeting" for m in self.meetings.values()
@@ -201,7 +225,9 @@ class Account:
             "webinars": kinds["webinar"],
             "registrants": sum(len(r) for r in self.registrants.values()),
             "recordings": len(self.recordings),
-            "webinar_participants": sum(len(p) for p in self.webinar_participants.values()),
+            "webinar_participants": sum(
+                len(i["participants"]) for held in self.webinar_instances.values() for i in held
+            ),
             "phone_recordings": sum(len(r) for r in self.phone_recordings.values()),
             "channels": len(self.channels),
             "chat_messages": sum(len(m) for m in self.channel_messages.values())
@@ -228,6 +254,9 @@ class Stats:
     webhooks_sent: int = 0  # deliveries tried, retries included
     webhook_answers: Counter = field(default_factory=Counter)  # by status ("None": no answer)
     webhooks_dropped: int = 0  # given up after Zoom's three retries
+    # Every request to a download URL or to the storage it redirects to (sandbox.downloads):
+    # {"host", "path", "query", "authorization" (sent or not), "status"}, the last 1,000.
+    download_requests: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -243,6 +272,7 @@ class Stats:
             "webhooks_sent": self.webhooks_sent,
             "webhook_answers": dict(self.webhook_answers),
             "webhooks_dropped": self.webhooks_dropped,
+            "download_requests": list(self.download_requests),
         }
 
 
@@ -297,6 +327,8 @@ class SandboxState:
         self.meeting_writes: Counter = Counter()  # (host id, UTC day) -> creates and updates
         self.limits = AccountLimits()
         self.stats = Stats()
+        # Signs the storage URLs that recording downloads redirect to (sandbox.downloads).
+        self.download_secret = secrets.token_bytes(32)
         # Ids of objects created through the API; seeded so a scripted test run repeats itself.
         self.rng = random.Random(self._seed)
         self._next_grant_id = 1

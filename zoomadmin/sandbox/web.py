@@ -8,7 +8,7 @@ sockets. Zoom's REST errors all have one shape, `{"code": <int>, "message": "<te
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -52,6 +52,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     # Close the connection without answering (a dropped connection, as a flaky network does).
     drop: bool = False
+    # A body too large to hold (a recording file): written chunk by chunk instead of `body`;
+    # its handler sets Content-Length in `headers`.
+    stream: Iterable[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: dict[str, str] | None = None) -> Response:

@@ -1,14 +1,20 @@
 """Admin of sync runs: read-only; a running run's counts, requests and progress move as the
-sync writes them (every second), and an action syncs the selected runs' tenants again."""
+sync writes them (every second), and an action syncs the selected runs' tenants again.
+``<pk>/progress/`` answers a run's progress as JSON (``zoomadmin.sync.progress``) for pages
+that show it live."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from zoomadmin.sync.models import SyncRun
+from zoomadmin.sync.progress import run_progress
 from zoomadmin.sync.tasks import enqueue_tenant_sync
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
@@ -50,6 +56,24 @@ class SyncRunAdmin(TenantScopedAdmin):
     ]
     readonly_fields = fields
     actions = ["sync_again"]
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="sync_syncrun_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        run = self.get_object(request, unquote(object_id))  # another tenant's run: 404
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        response = JsonResponse(run_progress(run))
+        response["Cache-Control"] = "no-store"
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,8 +8,12 @@ class SyncConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
+        from django_q.signals import post_spawn
 
         from zoomadmin.sync.schedule import ensure_schedule
+        from zoomadmin.sync.tasks import worker_started
 
         # The periodic sync of every tenant (django-q2 Schedule), kept in step with the settings.
         post_migrate.connect(ensure_schedule, sender=self, dispatch_uid="zoom-sync-schedule")
+        # In each new worker process: a prompt stop of its sync, and the runs of workers gone.
+        post_spawn.connect(worker_started, dispatch_uid="zoom-sync-worker-started")

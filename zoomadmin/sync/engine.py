@@ -25,7 +25,8 @@ How it runs:
   ``Retry-After`` too long to wait in a thread), a refused authorization
   (``ZoomReauthorizationRequired``) or a 401 that a fresh token did not cure stops the walk:
   the threads finish the request they are in and stop; what was listed so far is still
-  written. Any other Zoom error fails that one listing (recorded in the run's errors) and the
+  written. So does ``should_stop()`` answering True (its worker is stopping), the walk then
+  ``stopped``. Any other Zoom error fails that one listing (recorded in the run's errors) and the
   walk goes on.
 - **Progress.** The run's counts, request count, errors and heartbeat are written at least every
   ``PROGRESS_SECONDS``. If another process declared this run stale and took over the tenant,
@@ -46,6 +47,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -170,6 +172,12 @@ class Step:
     refused: Callable[[ZoomError], bool] | None = None
     remember_refusals: Callable[[Any, set[str], set[str], datetime], None] | None = None
     skipped: Callable[[Any, Sequence[Item]], set[str]] | None = None
+    #: An account-wide step may list under records stored already (the past webinars whose
+    #: participants are due): ``parents(tenant, as_of)`` names them, as Zoom objects with their
+    #: ``id``, read by the writing thread once the users' walk is written (so it sees what this
+    #: run stored). Each parent is listed as a unit of its own, ``concurrency`` at a time; its
+    #: key for ``refused`` and ``remember_refusals`` is ``str(parent["id"])``.
+    parents: Callable[[Any, datetime], Iterable[Item]] | None = None
 
     def __repr__(self) -> str:
         return f"Step({self.name})"
@@ -207,6 +215,7 @@ class WalkResult:
     stop: ZoomError | None
     root_complete: bool
     cut_short: bool = False  # out of time: some subtrees were left for the next run
+    stopped: bool = False  # asked to stop (its worker is stopping): the rest is for the next run
 
 
 # --- messages from the listing threads to the writing thread ------------------------------
@@ -310,6 +319,7 @@ class Walk:
         deadline: float | None = None,
         pass_started_at: datetime | None = None,
         continuing: bool = False,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.tenant = tenant
         # A full walk fetches every object's detail; a reconcile only those new or changed.
@@ -323,12 +333,18 @@ class Walk:
         # subtrees it already walked are not walked again.
         self.pass_started_at = pass_started_at or run.started_at
         self.continuing = continuing
+        # Asked between messages by the writing thread: True stops the walk as a fatal error
+        # does (the threads finish the request they are in; what was listed is written).
+        self.should_stop = should_stop
+        self.stopped = False
         self.client = client
         self.root = root
         # Listed once for the whole account, after the root's walk (their items refer to it).
         self.account_steps = tuple(account_steps)
         self._accounts_waiting = list(self.account_steps)
         self._accounts_running = 0
+        # (step, parent) of the account-wide steps that list under stored records (``parents``).
+        self._account_parents: deque[tuple[Step, Item]] = deque()
         self.sync_run = run
         self.concurrency = max(1, concurrency)
         self.synced_at = synced_at or run.started_at
@@ -381,7 +397,7 @@ class Walk:
                 or self._in_flight
                 or self._pending
                 or self._accounts_running
-                or (self._accounts_waiting and not self._stop.is_set())
+                or ((self._accounts_waiting or self._account_parents) and not self._stop.is_set())
             ):
                 self._feed(executor)
                 try:
@@ -411,29 +427,46 @@ class Walk:
             stop=stop,
             root_complete=self._root_complete,
             cut_short=self.cut_short,
+            stopped=self.stopped,
         )
 
     def _feed(self, executor: ThreadPoolExecutor) -> None:
         """Hand root items to the pool while it has room; ask for the next root page early;
         once the root's walk is done, list what belongs to the whole account."""
+        if self.should_stop is not None and not self._stop.is_set() and self.should_stop():
+            self.stopped = True
+            self._stop.set()
         if self._stop.is_set():
             self._pending.clear()
             self._accounts_waiting.clear()
+            self._account_parents.clear()
             return
         if self.deadline is not None and time.monotonic() > self.deadline and self._begun:
             # Out of time: finish the root listing (cheap) and what is in flight, begin nothing.
-            if self._pending or self._accounts_waiting:
+            if self._pending or self._accounts_waiting or self._account_parents:
                 self.cut_short = True
             self._pending.clear()
             self._accounts_waiting.clear()
+            self._account_parents.clear()
             with self._root_turn:
                 self._root_hungry = True
                 self._root_turn.notify_all()
             return
         if not (self._root_running or self._in_flight or self._pending):
             while self._accounts_waiting:
+                step = self._accounts_waiting.pop(0)
+                if step.parents is not None:
+                    # Its parents are stored records: what the walk listed is written first.
+                    self._flush()
+                    parents = step.parents(self.tenant, self.synced_at)
+                    self._account_parents.extend((step, parent) for parent in parents)
+                    continue
                 self._accounts_running += 1
-                executor.submit(self._account_unit, self._accounts_waiting.pop(0))
+                executor.submit(self._account_unit, step)
+            while self._account_parents and self._accounts_running < self.concurrency:
+                self._accounts_running += 1
+                self._begun += 1
+                executor.submit(self._parent_unit, *self._account_parents.popleft())
         while self._pending and self._in_flight < self.concurrency:
             self._in_flight += 1
             self._begun += 1
@@ -681,6 +714,9 @@ class Walk:
 
     def _account_unit(self, step: Step) -> None:
         self._run_unit(lambda: self._list(step, None, None), account=True)
+
+    def _parent_unit(self, step: Step, parent: Item) -> None:
+        self._run_unit(lambda: self._list(step, parent, str(parent["id"])), account=True)
 
     def _run_unit(
         self, work: Callable[[], None], *, root: bool = False, account: bool = False

@@ -7,7 +7,9 @@ claim the tenant, build its client, walk, and record how it ended:
 - ``paused``: Zoom's daily limit, or a per-second limit whose ``Retry-After`` outlasts the
   client's patience (``resets_at``); the next run, scheduled for then, completes the sync;
 - ``failed``: the authorization was refused (the token provider has already marked the tenant
-  "needs re-authorization", so nothing retries in a loop), the user listing failed, or a bug.
+  "needs re-authorization", so nothing retries in a loop), the user listing failed, or a bug;
+- ``interrupted``: its worker was asked to stop (``zoomadmin.sync.workers``) and the walk
+  stopped after the requests in flight; the next sync continues it.
 
 The claim is a row: a ``running`` SyncRun, unique per tenant by a partial unique index, so two
 workers (threads, processes or hosts) cannot both sync one tenant. A run whose heartbeat is
@@ -30,6 +32,7 @@ from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import schedule_resume
 from zoomadmin.sync.steps import walk_plan
+from zoomadmin.sync.workers import STOPPED_MESSAGE, stop_requested
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import ZoomClient, concurrency_for
@@ -177,6 +180,7 @@ def tenant_sync(
             continuing=unfinished is not None,
             concurrency=concurrency or settings.ZOOM_SYNC_CONCURRENCY or concurrency_for(client),
             on_progress=on_progress,
+            should_stop=stop_requested,
         ).run()
     except RunTakenOver:
         logger.warning("Sync run %s of tenant %s was taken over by another worker", run.pk, tenant)
@@ -249,7 +253,10 @@ def _finish_walk(run: SyncRun, result: WalkResult) -> None:
     run.counts = result.counts
     run.errors = result.errors
     run.error_count = result.error_count
-    if result.stop is None and result.cut_short:
+    if result.stopped and result.stop is None:
+        done = f"{run.users_done} of {run.users_seen} users walked"
+        _finish(run, SyncRun.Status.INTERRUPTED, message=STOPPED_MESSAGE.format(done=done))
+    elif result.stop is None and result.cut_short:
         done = f"{run.users_done} of {run.users_seen} users walked"
         _finish(run, SyncRun.Status.CONTINUED, message=f"Out of time ({done}); continues.")
     elif isinstance(result.stop, ZoomRateLimited):

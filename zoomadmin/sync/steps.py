@@ -12,6 +12,9 @@
                         last ZOOM_SYNC_RECORDINGS_MONTHS months), unless Zoom lets the app
                         list them for the whole account after the walk (GET
                         /accounts/me/recordings, one call per window; see ``walk_plan``)
+    after the walk, per stored webinar with instances due (``meetings.participants``):
+        participants (GET /past_webinars/{id}/instances, then GET
+                      /past_webinars/{uuid}/participants of each ended instance not yet asked)
 
 Why these calls and no others (each is one request per page of up to 300 items):
 
@@ -31,6 +34,11 @@ Why these calls and no others (each is one request per page of up to 300 items):
 - Recordings are listed per host and per month (Zoom's maximum range); a user's recordings
   older than the window are left as they are (not listed, so not judged). Basic users are
   listed too: one who was licensed keeps the cloud recordings made then.
+- Past webinar participants are asked for per ended instance, once: who attended an instance
+  that is over does not change, so nothing is judged and each webinar remembers up to when its
+  instances are stored. A reconcile asks about webinars whose scheduled time is over; a full
+  sync also about recurring ones (Zoom's webinar leaves out past occurrences). A webinar Zoom
+  holds no participants of (never held: 404 code 3001; not allowed: 400 code 200) has none.
 
 Deletion scopes: users of the tenant; meetings/webinars of one host; registrants of one
 meeting/webinar (every status); recordings of one host that started inside the window. At the
@@ -49,7 +57,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from meetings import participants
 from meetings import services as meetings
+from meetings.mapping import participant_key
 from users import services as users
 from users.mapping import PENDING_PREFIX, user_key
 from zoomadmin.sync.engine import Counts, Entry, Item, Listing, Step
@@ -422,9 +432,42 @@ USER_DETAILS_OF_CHANGED = replace(
 )
 
 
+def list_webinar_participants(client: ZoomClient, webinar: Item, as_of: datetime) -> Iterator[Item]:
+    return participants.past_participants(client, webinar["id"], since=webinar["since"])
+
+
+def _participants_step(*, full: bool) -> Step:
+    return Step(
+        name="webinar participants",
+        kind="webinar participants",
+        parents=lambda tenant, at: participants.webinars_participants_due(
+            tenant=tenant, as_of=at, full=full
+        ),
+        listing=list_webinar_participants,
+        key=participant_key,
+        upsert=lambda tenant, entries, at: meetings.webinar_participants_upsert(
+            tenant=tenant, entries=_children(entries), synced_at=at
+        ),
+        # Who attended an instance that is over does not change: no listing judges them.
+        mark_deleted=lambda tenant, listings, at: 0,
+        refused=participants.participants_refused,
+        # Listed completely, or "none": the instances asked about are not asked about again.
+        remember_refusals=lambda tenant, refused, listed, at: (
+            participants.webinars_participants_covered(
+                tenant=tenant, zoom_ids=refused | listed, as_of=at
+            )
+        ),
+    )
+
+
+WEBINAR_PARTICIPANTS = _participants_step(full=True)
+WEBINAR_PARTICIPANTS_OF_DUE = _participants_step(full=False)
+
+
 def walk_plan(*, account_recordings: bool, full: bool = True) -> tuple[Step, tuple[Step, ...]]:
     """The root step and the account-wide steps of a sync."""
     details = USER_DETAILS if full else USER_DETAILS_OF_CHANGED
     hosted = (MEETINGS, WEBINARS) if account_recordings else (MEETINGS, WEBINARS, RECORDINGS)
     root = replace(USERS, children=(details, *hosted))
-    return root, (ACCOUNT_RECORDINGS,) if account_recordings else ()
+    past = WEBINAR_PARTICIPANTS if full else WEBINAR_PARTICIPANTS_OF_DUE
+    return root, (ACCOUNT_RECORDINGS, past) if account_recordings else (past,)

@@ -16,7 +16,12 @@ Everything else is refused: signing in or signing up through Zoom, anonymous or 
 staff without the permission to add (new account) or change (known account) tenants, and
 re-linking a known account unless the staff user is a member of its tenant (or a superuser) and
 the Zoom user has the Owner or Admin role: a technician with a Zoom seat in another customer's
-account must not be able to make that account theirs.
+account must not be able to make that account theirs. An account connected with a
+Server-to-Server OAuth app is not switched to OAuth by connecting it here (that would replace
+and revoke the app's connection unasked): it is refused, saying so, until it is disconnected.
+
+The message afterwards says what happened to the tenant (``connected_message``): a new tenant,
+or a known one re-connected; allauth's own would say "connected" for any Zoom user new here.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from zoomadmin.tenants.crypto import decrypt, is_encrypted
-from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.models import Tenant, TenantAuditEntry
 from zoomadmin.tenants.scoping import may_connect_account
 from zoomadmin.tenants.services import tenant_connect_oauth
 
@@ -50,6 +55,46 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # allauth says "connected" for a Zoom user new here and "updated" for a known one; what
+        # matters is whether the Zoom account became a new tenant or was one already.
+        sociallogin = (message_context or {}).get("sociallogin")
+        if message_template in CONNECTED_MESSAGES and sociallogin is not None:
+            tenant = Tenant.objects.filter(social_account_id=sociallogin.account.pk).first()
+            if tenant is not None:
+                messages.success(request, connected_message(tenant))
+                return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )
+
+
+CONNECTED_MESSAGES = frozenset(
+    {
+        "socialaccount/messages/account_connected.txt",
+        "socialaccount/messages/account_connected_updated.txt",
+    }
+)
+
+
+def connected_message(tenant: Tenant) -> str:
+    """What connecting just did, from the audit entry it wrote: a new tenant, or a known one
+    re-connected (and whose authorization it replaced)."""
+    entry = tenant.audit_entries.order_by("-pk").first()
+    if entry is not None and entry.action == TenantAuditEntry.Action.CONNECTED:
+        return f"Connected the Zoom account “{tenant}” as a new tenant."
+    replaced = (entry.details if entry is not None else {}).get("replaced_zoom_user")
+    instead = " (its former authorization, by another Zoom user, is replaced)" if replaced else ""
+    return f"Re-connected the Zoom account “{tenant}”, already a tenant{instead}."
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -105,8 +150,21 @@ def connect_refusal(user: Any, profile: dict[str, Any]) -> str:
     account_id = str(profile.get("account_id") or "")
     if not account_id:
         return "Zoom did not say which account this user belongs to."
-    if not may_connect_account(user, Tenant.objects.filter(account_id=account_id).first()):
+    tenant = Tenant.objects.filter(account_id=account_id).first()
+    if not may_connect_account(user, tenant):
         return "You are not allowed to connect this Zoom account."
+    if (
+        tenant is not None
+        and tenant.connection == Tenant.Connection.SERVER_TO_SERVER
+        and tenant.status != Tenant.Status.DISCONNECTED
+    ):
+        # Connecting it over OAuth would silently replace (and revoke) that app's connection.
+        return (
+            f"The Zoom account of this Zoom user is the tenant “{tenant}”, connected with a "
+            "Server-to-Server OAuth app: nothing was changed. To connect another Zoom account, "
+            "sign in to Zoom as a user of that account. To connect this one over OAuth "
+            "instead, disconnect it first (on its page)."
+        )
     if not is_account_admin(profile):
         # Otherwise any Zoom user of an account could claim it, or replace its admin's grant.
         return (

@@ -22,7 +22,13 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,6 +39,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from webhooks.models import WebhookEvent
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.records.display import RelatedList, related_links
+from zoomadmin.records.lists import BoundedInlineMixin
+from zoomadmin.sync.status import running_tenant_ids, tenant_sync_status
 from zoomadmin.sync.tasks import enqueue_tenant_sync
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
 from zoomadmin.tenants.scoping import (
@@ -49,6 +58,9 @@ from zoomadmin.tenants.services import (
     tenant_disconnect,
 )
 from zoomadmin.zoom.errors import ZoomError, ZoomReauthorizationRequired
+
+# Posted by a tenant list row's "Sync now": back to the list afterwards.
+SYNC_FROM_LIST = "_sync_from_list"
 
 
 class ServerToServerForm(forms.Form):
@@ -77,8 +89,12 @@ class MembershipInline(TenantScopedTabularInline):
     fields = ["user", "created"]
     readonly_fields = ["created"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row names its member and tenant (the membership's str).
+        return super().get_queryset(request).select_related("user", "tenant")
 
-class AuditEntryInline(TenantScopedTabularInline):
+
+class AuditEntryInline(BoundedInlineMixin, TenantScopedTabularInline):
     model = TenantAuditEntry
     extra = 0
     fields = ["created", "action", "user", "reason"]
@@ -104,6 +120,7 @@ class TenantAdmin(TenantScopedAdmin):
         "status_column",
         "zoom_user",
         "plan",
+        "synced_data",
         "last_synced_at",
         "created",
         "updated",
@@ -113,6 +130,7 @@ class TenantAdmin(TenantScopedAdmin):
         "connection",
         "status_column",
         "zoom_user",
+        "synced_data",
         "last_synced_at",
         "created",
         "updated",
@@ -131,6 +149,11 @@ class TenantAdmin(TenantScopedAdmin):
                 name="tenants_tenant_disconnect",
             ),
             path("<path:object_id>/sync/", view(self.sync_view), name="tenants_tenant_sync"),
+            path(
+                "<path:object_id>/sync-status/",
+                view(self.sync_status_view),
+                name="tenants_tenant_sync_status",
+            ),
             *super().get_urls(),
         ]
 
@@ -146,6 +169,17 @@ class TenantAdmin(TenantScopedAdmin):
             tenant.status_reason or "Zoom refused the authorization.",
             reconnect_url(tenant),
         )
+
+    @admin.display(description="synced data")
+    def synced_data(self, tenant: Tenant) -> str:
+        """Every kind of the tenant's records, linked to its list, with their numbers (one
+        query)."""
+        lists = [
+            RelatedList(str(model._meta.verbose_name_plural), model, {"tenant__id__exact": "pk"})
+            for model in reversed(synced_data_models())
+            if self.admin_site.is_registered(model)
+        ]
+        return related_links(tenant, lists)
 
     @admin.display(description="authorized by")
     def zoom_user(self, tenant: Tenant) -> str:
@@ -175,6 +209,8 @@ class TenantAdmin(TenantScopedAdmin):
             "webhook_events_url": reverse("admin:webhooks_webhookevent_changelist")
             + f"?{urlencode({'tenant__id__exact': tenant.pk})}",
             "reconnect_url": reconnect_url(tenant) if not tenant.is_connected else "",
+            "sync_status": tenant_sync_status(tenant),
+            "sync_status_url": reverse("admin:tenants_tenant_sync_status", args=[tenant.pk]),
             "can_disconnect": tenant.status != Tenant.Status.DISCONNECTED
             and self.has_disconnect_permission(request),
             **(extra_context or {}),
@@ -233,12 +269,20 @@ class TenantAdmin(TenantScopedAdmin):
     @admin.action(description="Sync the selected Zoom accounts now", permissions=["change"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
         connected = list(queryset.filter(status=Tenant.Status.CONNECTED))
-        for tenant in connected:
+        # A second sync queued now would only find the tenant syncing and be skipped.
+        running = running_tenant_ids([tenant.pk for tenant in connected])
+        queued = [tenant for tenant in connected if tenant.pk not in running]
+        for tenant in queued:
             enqueue_tenant_sync(tenant.pk, trigger="admin")
+        notes = []
+        if running:
+            notes.append(f"{len(running)} already syncing, not queued again")
         skipped = queryset.count() - len(connected)
-        note = f"; {skipped} not connected, not synced" if skipped else ""
+        if skipped:
+            notes.append(f"{skipped} not connected, not synced")
+        note = "".join(f"; {text}" for text in notes)
         messages.success(
-            request, f"Queued a sync of {len(connected)} Zoom account(s) for the workers{note}."
+            request, f"Queued a sync of {len(queued)} Zoom account(s) for the workers{note}."
         )
 
     def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -248,7 +292,35 @@ class TenantAdmin(TenantScopedAdmin):
         if not self.has_change_permission(request, tenant):
             raise PermissionDenied
         self.sync_now(request, Tenant.objects.filter(pk=tenant.pk))
+        if request.POST.get(SYNC_FROM_LIST):
+            return HttpResponseRedirect(reverse("admin:tenants_tenant_changelist"))
         return HttpResponseRedirect(reverse("admin:tenants_tenant_change", args=[tenant.pk]))
+
+    def sync_status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """The tenant's sync as JSON (``zoomadmin.sync.status``), which its page polls."""
+        tenant = self.get_object(request, unquote(object_id))  # another tenant's: 404
+        if not self.has_view_permission(request, tenant):
+            raise PermissionDenied
+        response = JsonResponse(tenant_sync_status(tenant))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        columns = list(super().get_list_display(request))
+        return [*columns, "sync_button"] if self.has_change_permission(request) else columns
+
+    @admin.display(description="sync")
+    def sync_button(self, tenant: Tenant) -> str:
+        """A button of the changelist's own form (it holds the CSRF token), posted to the
+        tenant's "Sync now" instead of the list's action."""
+        if not tenant.is_connected:
+            return "—"
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post" '
+            'name="{}" value="1">Sync now</button>',
+            reverse("admin:tenants_tenant_sync", args=[tenant.pk]),
+            SYNC_FROM_LIST,
+        )
 
     # --- disconnecting -----------------------------------------------------------------------
 

@@ -24,8 +24,11 @@ from zoomadmin.zoom.errors import ZoomError, ZoomRateLimited
 _T = TypeVar("_T")
 
 # Parts of a key that mark its value secret (Zoom's "password" is a meeting's passcode or an
-# autoCreate user's password; "host_key" claims host controls).
-SECRET_PARTS = ("password", "passcode", "host_key", "secret", "token")
+# autoCreate user's password; "host_key" claims host controls; a meeting's "start_url" "should
+# not be shared with anyone other than the host … anyone with this URL will be able to log in
+# to the Zoom Client as the host"; a registrant's "participant_pin_code" is "used to
+# authenticate audio participants").
+SECRET_PARTS = ("password", "passcode", "host_key", "secret", "token", "start_url", "pin_code")
 MASK = "********"
 
 
@@ -46,7 +49,7 @@ def masked(value: Any) -> Any:
     """``value`` with the value of every secret-named key replaced by a mask, at any depth."""
     if isinstance(value, Mapping):
         return {
-            key: MASK if _is_secret(str(key)) and item not in (None, "") else masked(item)
+            key: MASK if is_secret(str(key)) and item not in (None, "") else masked(item)
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple)):
@@ -54,7 +57,8 @@ def masked(value: Any) -> Any:
     return value
 
 
-def _is_secret(key: str) -> bool:
+def is_secret(key: str) -> bool:
+    """Whether a key of Zoom's JSON names a secret (``SECRET_PARTS``)."""
     lowered = key.lower()
     return any(part in lowered for part in SECRET_PARTS)
 

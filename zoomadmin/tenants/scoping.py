@@ -95,11 +95,15 @@ def tenants_for(user: Any) -> QuerySet[Tenant]:
 
 
 def scope_to_user(
-    queryset: QuerySet[_M], user: Any, *, tenant_field: str | None = None
+    queryset: QuerySet[_M], user: Any, *, tenant_field: str | None = None, named: bool = False
 ) -> QuerySet[_M]:
     """``queryset`` narrowed to the tenants ``user`` may see.
 
     ``tenant_field`` is the lookup path to ``Tenant`` when it cannot be found automatically.
+    ``named``: the tenants' ids are read first (once per user object: for a request) and
+    named in the query (``tenant_id IN (3)``), which lets the database walk an index that
+    starts with the tenant in a list's order, instead of filtering every row through the
+    membership subquery; the admin's querysets are scoped so.
     """
     model = queryset.model
     path = tenant_field if tenant_field is not None else tenant_path(model)
@@ -111,9 +115,12 @@ def scope_to_user(
         return queryset
     if not _sees_memberships(user):
         return queryset.none()
+    lookup = f"{path}__in" if path else "pk__in"
+    if named:
+        return queryset.filter(**{lookup: sorted(_tenant_ids(user))})
     # A subquery, not a join: no duplicate rows, and the planner keeps the table's own indexes.
     member_of = TenantMembership.objects.filter(user=user).values("tenant_id")
-    return queryset.filter(**{f"{path}__in" if path else "pk__in": member_of})
+    return queryset.filter(**{lookup: member_of})
 
 
 def users_visible_to(user: Any) -> QuerySet:
@@ -145,6 +152,21 @@ def user_can_access(user: Any, obj: models.Model) -> bool:
         return False
     tenant_id = _tenant_id_of(obj)
     return tenant_id is not None and tenant_id in _tenant_ids(user)
+
+
+def visible_tenant_ids(user: Any) -> frozenset[int]:
+    """The ids of the tenants ``user`` may see (every tenant for a superuser), read once per
+    request. A query that names them (``tenant_id IN (3)``) lets the database use an index
+    that starts with the tenant, which the membership subquery alone does not."""
+    if _sees_everything(user):
+        cached = getattr(user, "_zoomadmin_all_tenant_ids", None)
+        if cached is None:
+            cached = frozenset(Tenant.objects.values_list("pk", flat=True))
+            user._zoomadmin_all_tenant_ids = cached
+        return cached
+    if not _sees_memberships(user):
+        return frozenset()
+    return _tenant_ids(user)
 
 
 def _tenant_ids(user: Any) -> frozenset[int]:
@@ -190,7 +212,7 @@ class TenantScopedMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        return scope_to_user(queryset, request.user, tenant_field=self.tenant_field)
+        return scope_to_user(queryset, request.user, tenant_field=self.tenant_field, named=True)
 
     def get_field_queryset(
         self, db: str | None, db_field: models.Field, request: HttpRequest
@@ -255,7 +277,12 @@ class TenantScopedAdmin(TenantScopedMixin, admin.ModelAdmin):
     ) -> models.Model:
         # Django redirects to the index with "doesn't exist" for a missing object; another
         # tenant's object must be indistinguishable from a missing one, on every URL: 404.
-        obj = super().get_object(request, object_id, from_field)
+        # Read once per request: a page that checks the object first asks again.
+        found = request.__dict__.setdefault("_tenant_scoped_objects", {})
+        key = (self.opts.label, str(object_id), from_field)
+        if key not in found:
+            found[key] = super().get_object(request, object_id, from_field)
+        obj = found[key]
         if obj is None:
             raise Http404(f"No {self.opts.verbose_name} with this ID.")
         return obj

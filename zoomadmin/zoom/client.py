@@ -140,6 +140,96 @@ class RawResponse:
         return 200 <= self.status < 300
 
 
+# --- recording downloads -------------------------------------------------------------------
+
+# A download is read and passed on one chunk at a time: a file of any size holds one in memory.
+DOWNLOAD_CHUNK_SIZE = 256 * 1024
+# Zoom answers a download URL with a redirect to its storage: one hop, a few at most.
+MAX_DOWNLOAD_REDIRECTS = 5
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class UnsafeDownloadUrl(ValueError):
+    """A download URL that does not lie on Zoom's hosts: the tenant's token is not sent there."""
+
+
+def trusted_download_url(url: str, trusted_origins: Sequence[str]) -> str:
+    """``url`` when its scheme and port are those of one of ``trusted_origins`` (base URLs such
+    as ``https://zoom.us``) and its host is that origin's host or a subdomain of it (Zoom's
+    download URLs live on ``zoom.us`` or a regional ``us06web.zoom.us``); else UnsafeDownloadUrl."""
+    parsed = urllib.parse.urlsplit(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in _DEFAULT_PORTS or not host or parsed.username or parsed.password:
+        raise UnsafeDownloadUrl("The download URL is not an http(s) URL of a host.")
+    for origin in trusted_origins:
+        trusted = urllib.parse.urlsplit(origin)
+        trusted_host = (trusted.hostname or "").lower()
+        if (
+            trusted_host
+            and parsed.scheme == trusted.scheme
+            and _port(parsed) == _port(trusted)
+            and (host == trusted_host or host.endswith("." + trusted_host))
+        ):
+            return url
+    raise UnsafeDownloadUrl(
+        f"The download URL is not on Zoom's hosts ({host}): the tenant's token is not sent there."
+    )
+
+
+def _port(parsed: urllib.parse.SplitResult) -> int | None:
+    return parsed.port or _DEFAULT_PORTS.get(parsed.scheme)
+
+
+def _without_query(url: str) -> str:
+    """A URL as it may be logged: a storage URL's query holds its signature."""
+    parsed = urllib.parse.urlsplit(url)
+    return f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+
+
+class Download:
+    """A file coming from Zoom (:meth:`ZoomClient.download_file`): its size and type as the
+    storage announced them, and its bytes in chunks of at most ``chunk_size``. The connection
+    is released once the chunks are read, or on :meth:`close` (also as a context manager)."""
+
+    def __init__(self, response: requests.Response, *, chunk_size: int, label: str) -> None:
+        self._response = response
+        self._chunk_size = chunk_size
+        self._label = label
+
+    @property
+    def content_length(self) -> int | None:
+        value = self._response.headers.get("Content-Length", "")
+        return int(value) if value.isdigit() else None
+
+    @property
+    def content_type(self) -> str:
+        return self._response.headers.get("Content-Type", "")
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes; a connection that breaks off raises ZoomUnavailable."""
+        try:
+            for chunk in self._response.iter_content(self._chunk_size):
+                if chunk:
+                    yield chunk
+        except requests.RequestException as exc:
+            raise ZoomUnavailable(
+                f"the download broke off ({_describe_failure(exc)})",
+                method="GET",
+                path=self._label,
+            ) from None
+        finally:
+            self._response.close()
+
+    def close(self) -> None:
+        self._response.close()
+
+    def __enter__(self) -> Download:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def encode_meeting_id(meeting_id: int | str) -> str:
     """A meeting/webinar id or UUID as one path segment.
 
@@ -333,15 +423,29 @@ class ZoomClient:
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> Iterator[dict[str, Any]]:
         """Yield every page of a listing (its whole answer), following ``next_page_token``."""
-        query = {key: value for key, value in (params or {}).items() if value is not None}
-        query["page_size"] = page_size
+        token = ""
         while True:
-            page = self.request("GET", path, params=query) or {}
+            page = self.page(path, params=params, page_size=page_size, next_page_token=token)
             yield page
             token = page.get("next_page_token")
             if not token:
                 return
-            query["next_page_token"] = token
+
+    def page(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE_DEFAULT,
+        next_page_token: str = "",
+    ) -> dict[str, Any]:
+        """One page of a listing (its whole answer): the first, or the one ``next_page_token``
+        names, which Zoom serves only with the same query as the page that gave it."""
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        query["page_size"] = page_size
+        if next_page_token:
+            query["next_page_token"] = next_page_token
+        return self.request("GET", path, params=query) or {}
 
     @sensitive_variables("token", "fresh")
     def _send(
@@ -773,9 +877,131 @@ class ZoomClient:
         )
         self.request("DELETE", path, params={"action": action})
 
+    @sensitive_variables("token", "fresh")
+    def download_file(
+        self,
+        url: str,
+        *,
+        trusted_origins: Sequence[str],
+        chunk_size: int = DOWNLOAD_CHUNK_SIZE,
+    ) -> Download:
+        """Open a recording file's ``download_url`` for reading in chunks.
+
+        Meetings OpenAPI, ``recording_files[].download_url``: "use the ``download_access_token``
+        or the user's OAuth access token to download the file. Set the ``access_token`` as a
+        Bearer token in the Authorization header […] The URL may be a redirect. In that case,
+        use ``curl --location`` to follow redirects". So the token travels in the header only,
+        never in the URL (Zoom's older ``?access_token=`` form lands in access logs), and only
+        to ``url``, which must lie on one of ``trusted_origins`` (Zoom's web and API hosts or
+        their subdomains, else :class:`UnsafeDownloadUrl` and no request). Zoom's redirect to
+        its storage is followed here, hop by hop, without the header when the hop leaves the
+        host (requests' own rule, ``Session.should_strip_auth``, as ``curl --location`` does).
+
+        Paced as a Light request of the account's budget; a 401 code 124 refreshes the token
+        once; 429, 5xx and network errors before the first byte are retried as :meth:`request`
+        retries a GET. Errors name the URL's path only (a storage URL's query is a signature).
+        """
+        label = urllib.parse.urlsplit(trusted_download_url(url, trusted_origins)).path or "/"
+        token = self.token_provider.get_token()
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._download_attempt(url, label, token, attempt)
+            except requests.RequestException as exc:
+                cause = _describe_failure(exc)
+                if attempt <= self.max_retries:
+                    self._wait_before_retry("GET", label, attempt, cause, self._backoff(attempt))
+                    continue
+                raise ZoomUnavailable(cause, attempts=attempt, method="GET", path=label) from None
+            status = response.status_code
+            if status < 300:
+                return Download(response, chunk_size=chunk_size, label=label)
+            # Zoom's storage may answer an HTML page: only a JSON error body is Zoom's words.
+            body = _parse_body(response) if status >= 400 else None
+            body = body if isinstance(body, dict) else None
+            response.close()
+            if _is_token_error(status, body) and not refreshed:
+                refreshed = True
+                fresh = self.token_provider.refresh(token)
+                if fresh != token:
+                    token = fresh
+                    attempt -= 1
+                    continue
+            if status < 400:
+                raise ZoomError(
+                    f"Zoom redirected the download more than {MAX_DOWNLOAD_REDIRECTS} times",
+                    status=status,
+                    method="GET",
+                    path=label,
+                )
+            error = self._error_for(response, body, "GET", label, attempt)
+            delay = (
+                self._retry_delay(error, "GET", attempt) if attempt <= self.max_retries else None
+            )
+            if delay is None:
+                raise error
+            self._wait_before_retry("GET", label, attempt, str(status), delay)
+
+    @sensitive_variables("token", "headers")
+    def _download_attempt(
+        self, url: str, label: str, token: str, attempt: int
+    ) -> requests.Response:
+        """One paced download request and its redirects, each hop counted."""
+        try:
+            self._pace(LIGHT)
+        except PacerBusy as busy:
+            raise ZoomRateLimited(
+                f"Zoom's rate limit: the account's request budget is spent for {busy.seconds:.0f} s",
+                status=429,
+                retry_after=busy.seconds,
+                method="GET",
+                path=label,
+            ) from None
+        # identity: the bytes as stored, so that their count is Zoom's file_size.
+        headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
+        current = url
+        for _hop in range(MAX_DOWNLOAD_REDIRECTS + 1):
+            with self._count_lock:
+                self._count += 1
+            response = self.session.get(
+                current, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout
+            )
+            logger.debug(
+                "GET %s -> %s (download, attempt %d)",
+                _without_query(current),
+                response.status_code,
+                attempt,
+            )
+            if not response.is_redirect:
+                return response
+            target = urllib.parse.urljoin(current, response.headers["Location"])
+            response.close()
+            if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
+                raise ZoomError(
+                    "Zoom redirected the download to a location that is not HTTP",
+                    status=response.status_code,
+                    method="GET",
+                    path=label,
+                )
+            if self.session.should_strip_auth(current, target):
+                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            current = target
+        return response
+
     def list_past_webinar_participants(self, webinar_id: int | str) -> Iterator[dict[str, Any]]:
+        """``GET /past_webinars/{webinarId}/participants`` (Medium): given a webinar ID, "the
+        latest webinar instance"; given an instance UUID (``list_past_webinar_instances``),
+        that instance."""
         path = f"/past_webinars/{encode_meeting_id(webinar_id)}/participants"
         return self.paginate(path, items_key="participants")
+
+    def list_past_webinar_instances(self, webinar_id: int) -> list[dict[str, Any]]:
+        """``GET /past_webinars/{webinarId}/instances`` (Light): the "List of ended webinar
+        instances", each its ``uuid`` and ``start_time``, in one answer (no pages)."""
+        answer = self.request("GET", f"/past_webinars/{int(webinar_id)}/instances") or {}
+        return list(answer.get("webinars") or ())
 
     # --- Zoom Phone and Team Chat (live views) ---------------------------------------------
 
@@ -811,13 +1037,40 @@ class ZoomClient:
     def list_phone_recordings(
         self, user_id: str, *, from_: date | str | None = None, to: date | str | None = None
     ) -> Iterator[dict[str, Any]]:
-        path = f"/phone/users/{encode_user_id(user_id)}/recordings"
-        params = _query(**{"from": _when(from_), "to": _when(to)})
+        path, params = self._phone_recordings_query(user_id, from_, to)
         return self.paginate(path, items_key="recordings", params=params)
+
+    def phone_recordings_page(
+        self,
+        user_id: str,
+        *,
+        from_: date | str | None = None,
+        to: date | str | None = None,
+        page_size: int = PAGE_SIZE_DEFAULT,
+        next_page_token: str = "",
+    ) -> dict[str, Any]:
+        """One page of "Get user's recordings" (Zoom Phone): Zoom's answer as is, with the days
+        it covers (``from``, ``to``: at most one month), ``recordings``, ``next_page_token``."""
+        path, params = self._phone_recordings_query(user_id, from_, to)
+        return self.page(path, params=params, page_size=page_size, next_page_token=next_page_token)
+
+    def _phone_recordings_query(
+        self, user_id: str, from_: date | str | None, to: date | str | None
+    ) -> tuple[str, dict[str, Any]]:
+        path = f"/phone/users/{encode_user_id(user_id)}/recordings"
+        return path, _query(**{"from": _when(from_), "to": _when(to)})
 
     def list_user_channels(self, user_id: str) -> Iterator[dict[str, Any]]:
         path = f"/chat/users/{encode_user_id(user_id)}/channels"
         return self.paginate(path, items_key="channels", page_size=PAGE_SIZE_CHAT_CHANNELS)
+
+    def user_channels_page(
+        self, user_id: str, *, page_size: int = PAGE_SIZE_CHAT_CHANNELS, next_page_token: str = ""
+    ) -> dict[str, Any]:
+        """One page of "List user's channels": ``channels``, ``next_page_token``,
+        ``total_records``."""
+        path = f"/chat/users/{encode_user_id(user_id)}/channels"
+        return self.page(path, page_size=page_size, next_page_token=next_page_token)
 
     def list_user_chat_messages(
         self,
@@ -829,6 +1082,38 @@ class ZoomClient:
         from_: datetime | date | str | None = None,
         to: datetime | date | str | None = None,
     ) -> Iterator[dict[str, Any]]:
+        path, params = self._chat_messages_query(user_id, to_contact, to_channel, date, from_, to)
+        return self.paginate(
+            path, items_key="messages", params=params, page_size=PAGE_SIZE_CHAT_MESSAGES
+        )
+
+    def user_chat_messages_page(
+        self,
+        user_id: str,
+        *,
+        to_contact: str | None = None,
+        to_channel: str | None = None,
+        date: date | str | None = None,
+        from_: datetime | date | str | None = None,
+        to: datetime | date | str | None = None,
+        page_size: int = PAGE_SIZE_CHAT_MESSAGES,
+        next_page_token: str = "",
+    ) -> dict[str, Any]:
+        """One page of "List user's chat messages" with a contact or in a channel (exactly one
+        of them; Zoom requires it): ``messages``, ``next_page_token``, and the ``date`` or
+        ``from``/``to`` asked for."""
+        path, params = self._chat_messages_query(user_id, to_contact, to_channel, date, from_, to)
+        return self.page(path, params=params, page_size=page_size, next_page_token=next_page_token)
+
+    def _chat_messages_query(
+        self,
+        user_id: str,
+        to_contact: str | None,
+        to_channel: str | None,
+        day: date | str | None,
+        from_: datetime | date | str | None,
+        to: datetime | date | str | None,
+    ) -> tuple[str, dict[str, Any]]:
         if (to_contact is None) == (to_channel is None):
             raise ValueError("give exactly one of to_contact and to_channel")
         path = f"/chat/users/{encode_user_id(user_id)}/messages"
@@ -836,14 +1121,12 @@ class ZoomClient:
             **{
                 "to_contact": to_contact,
                 "to_channel": to_channel,
-                "date": _when(date),
+                "date": _when(day),
                 "from": _when(from_),
                 "to": _when(to),
             }
         )
-        return self.paginate(
-            path, items_key="messages", params=params, page_size=PAGE_SIZE_CHAT_MESSAGES
-        )
+        return path, params
 
 
 # --- helpers -------------------------------------------------------------------------------

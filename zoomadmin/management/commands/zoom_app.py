@@ -19,6 +19,10 @@ class Command(BaseCommand):
     help = "Say whether a Zoom OAuth app is configured (exit status 0) or not (1)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from_run = getattr(settings, "DEV_ENV", [])
+        if from_run:
+            # zoomadmin.devenv: a scripts/run beside this shell chose them.
+            self.stdout.write(f"From the running scripts/run: {', '.join(from_run)}.")
         source = oauth_app_source()
         if not source:
             self.stdout.write("No Zoom OAuth app is configured.")

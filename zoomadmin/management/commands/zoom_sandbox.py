@@ -46,6 +46,12 @@ class Command(BaseCommand):
             default="",
             help="enforce Zoom's per-category limits of this plan (e.g. pro: 30/20/10 per second)",
         )
+        parser.add_argument(
+            "--auto-consent",
+            action="store_true",
+            help="consent on /oauth/authorize at once, as the first account's owner, instead of "
+            "showing the page where you choose the account and user to sign in as",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         server = SandboxServer(host=options["host"], port=options["port"])
@@ -55,6 +61,7 @@ class Command(BaseCommand):
             rate_limits=dict(PLAN_LIMITS.get(options["plan"], {})),
             webhook_url=options["webhook_url"],
             webhook_secret=options["webhook_secret"],
+            consent_page=not options["auto_consent"],
         )
         self.stdout.write("Seeding…")
         accounts = [

@@ -1,7 +1,8 @@
 """Zoom Phone user recordings and Team Chat channels and messages (read-only, live views).
 
-As Zoom documents: phone recordings cover `from`..`to` (default: the past 30 days; at most one
-month). Chat channels page 10 by default, up to 1,000. Chat messages need `to_contact` or
+As Zoom documents: phone recordings are a Zoom Phone user's (anyone else "does not exist", 404
+code 1001) and cover `from`..`to` (default: the past 30 days; at most one month; `to` required
+with `from`). Chat channels page 10 by default, up to 1,000. Chat messages need `to_contact` or
 `to_channel` (400 code 300 otherwise), cover one UTC `date` (default today) or `from`..`to`,
 go back at most six months, come newest first, and page 10 by default, up to 50.
 """
@@ -17,6 +18,11 @@ from .routing import MEDIUM, Context, one_month_after, paginate, route
 @route("GET", "/phone/users/{userId}/recordings", category=MEDIUM)
 def list_phone_recordings(ctx: Context, user_id: str) -> Response:
     user = ctx.user(user_id)
+    if user["id"] not in ctx.account.phone_users:
+        # "Prerequisites: A Zoom Phone license"; Zoom Phone knows only its users.
+        raise ApiError(404, 1001, f"User does not exist: {user_id}.")
+    if ctx.query.get("from") and not ctx.query.get("to"):
+        raise validation_error("to")  # "**Required** only when the `from` parameter is specified"
     start = ctx.date("from") or ctx.today - dt.timedelta(days=30)
     end = min(ctx.date("to") or ctx.today, one_month_after(start))
     if end < start:
@@ -80,7 +86,8 @@ def list_user_chat_messages(ctx: Context, user_id: str) -> Response:
     else:
         low = _datetime(ctx, "from")
         high = _datetime(ctx, "to") if ctx.query.get("to") else _iso(ctx.now)
-        window.update({"from": low, "to": high})
+        # "The API only returns this value if you call the `to` query parameter" (and `from`).
+        window.update({"from": low, "to": high} if ctx.query.get("to") else {"from": low})
     if low < _iso(ctx.now - 183 * 86_400):
         raise ApiError(400, 300, "Only provide past chat messages in recent 6 months.")
     found = [m for m in reversed(messages) if low <= m["date_time"] <= high]

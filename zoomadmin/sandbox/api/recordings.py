@@ -6,6 +6,8 @@ code 3301 when there is no recording; `DELETE` moves it to the trash (`action=tr
 default) or deletes it for good. `GET /users/{userId}/recordings` covers `from`..`to`
 (yyyy-mm-dd, UTC, default today) and at most one month: a longer window is cut to one month
 after `from`, and the `from`/`to` in the answer show the window actually covered.
+`GET /past_webinars/{webinarId}/instances` lists a webinar's ended instances (each its own
+UUID) and `GET /past_webinars/{webinarId}/participants` who attended one.
 """
 
 from __future__ import annotations
@@ -126,28 +128,49 @@ def _recordings_page(
     return Response.json(200, {"from": start.isoformat(), "to": end.isoformat(), **body})
 
 
+@route("GET", "/past_webinars/{webinarId}/instances")  # Light, as Zoom labels it
+def list_past_webinar_instances(ctx: Context, webinar_id: str) -> Response:
+    """ "List past webinar instances": ``webinars``, the "List of ended webinar instances",
+    each its ``uuid`` and ``start_time`` (oldest first), in one answer. A webinar that never
+    took place has none; an unknown one answers as every webinar endpoint does (404, 3001)."""
+    if not webinar_id.isdigit():
+        raise ApiError(400, 300, "Invalid webinar ID.")
+    webinar = ctx.meeting(webinar_id, webinar=True)
+    held = ctx.account.webinar_instances.get(webinar["id"], ())
+    instances = [{"start_time": i["start_time"], "uuid": i["uuid"]} for i in held]
+    return Response.json(200, {"webinars": instances})
+
+
 @route("GET", "/past_webinars/{webinarId}/participants", category=MEDIUM)
 def list_past_webinar_participants(ctx: Context, webinar_id: str) -> Response:
+    """ "List webinar participants" of an ended instance: by webinar ID "the latest webinar
+    instance", or the instance whose UUID is given. A webinar that never took place, or an
+    unknown one, answers 404 code 3001 "Webinar does not exist." ``registrant_id`` "only
+    returns if you pass the ``registrant_id`` value for the ``include_fields`` query
+    parameter"."""
     account = ctx.account
     if webinar_id.isdigit():
         webinar = account.meetings.get(int(webinar_id))
-    else:  # an instance UUID
-        webinar = next((m for m in account.meetings.values() if m["uuid"] == webinar_id), None)
-    if (
-        webinar is None
-        or webinar["type"] not in records.WEBINAR_TYPES
-        or webinar["id"] not in account.webinar_participants
-    ):
+        if webinar is None or webinar["type"] not in records.WEBINAR_TYPES:
+            raise ApiError(404, 3001, "Webinar does not exist.")
+    instance = account.webinar_instance(webinar_id)
+    if instance is None:
         raise ApiError(404, 3001, "Webinar does not exist.")
+    with_registrant = ctx.query.get("include_fields") == "registrant_id"
     body = paginate(
         ctx,
-        account.webinar_participants[webinar["id"]],
+        instance["participants"],
         items_key="participants",
-        listing=("participants", webinar["id"]),
+        listing=("participants", instance["uuid"]),
         maximum=300,
         envelope=("page_count", "page_size", "total_records"),
+        render=None if with_registrant else _without_registrant,
     )
     return Response.json(200, body)
+
+
+def _without_registrant(participant: dict) -> dict:
+    return {k: v for k, v in participant.items() if k != "registrant_id"}
 
 
 def _recording(ctx: Context, key: str) -> dict:

@@ -197,7 +197,7 @@ def _hand_over(ctx: Context, user: dict, target: dict | None) -> None:
         else:
             account.remove_meeting(meeting["id"])
             account.registrants.pop(meeting["id"], None)
-            account.webinar_participants.pop(meeting["id"], None)
+            account.webinar_instances.pop(meeting["id"], None)
     for recording in account.recordings_of(user["id"]):
         if target and ctx.flag("transfer_recording"):
             account.move_recording(recording["id"], target)
