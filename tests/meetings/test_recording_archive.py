@@ -10,7 +10,6 @@ request that queued it returns. Expected bytes and sizes are the sandbox's.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +34,7 @@ from tests.meetings.recording_fixtures import (
     zoom_bytes,
     zoom_file,
 )
+from tests.processes import subprocess_env
 from tests.tenants.factories import make_tenant
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.runner import job_run, jobs_create
@@ -203,28 +202,6 @@ def test_a_finished_file_whose_outcome_was_not_recorded_is_not_downloaded_again(
     assert (ended.status, ended.succeeded) == ("done", 1)
     assert job.items.get().message.startswith("Already archived as ")
     assert len(downloads_of(sandbox, recording_file)) == 1
-
-
-def subprocess_env(sandbox, **extra: str) -> dict[str, str]:
-    """A child ``manage.py`` on this test's database and sandbox."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-        )
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zoomadmin.settings",
-        "DATABASE_URL": database_url,
-        "ZOOM_API_BASE_URL": sandbox.api_base_url,
-        "ZOOM_OAUTH_BASE_URL": sandbox.url,
-        "ZOOM_RATE_SHARE": "10000",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        **extra,
-    }
 
 
 def test_an_archive_killed_mid_file_resumes_and_does_nothing_twice(

@@ -3,13 +3,13 @@ everything synced for it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, models
+from django.db import models
 
+from tests.processes import subprocess_env  # noqa: F401  (the sync tests import it from here)
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.runs import tenant_sync
@@ -93,25 +93,3 @@ def snapshot(tenant: Tenant) -> dict[str, dict[str, dict[str, Any]]]:
 def present_ids(tenant: Tenant, label: str) -> set[str]:
     """The Zoom ids (a child's own id, without its parent's) of the present rows of a model."""
     return {str(row["zoom_id"]) for row in snapshot(tenant)[label].values() if row["present"]}
-
-
-def subprocess_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
-    """Environment for a child ``manage.py`` that shares this test's database and sandbox."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-        )
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zoomadmin.settings",
-        "DATABASE_URL": database_url,
-        "ZOOM_API_BASE_URL": sandbox.api_base_url,
-        "ZOOM_OAUTH_BASE_URL": sandbox.url,
-        "ZOOM_RATE_SHARE": "10000",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        **extra,
-    }

@@ -152,8 +152,9 @@ class TenantFilter(AutocompleteFilter):
         return super().link_choices(request)
 
 
-class _TextFilter(admin.FieldListFilter):
-    template = "admin/records/text_filter.html"
+class _OneValueFilter(admin.FieldListFilter):
+    """A filter on one value of a column (``field_path__<lookup>``), without facet counts."""
+
     lookup = "exact"
 
     def __init__(self, field, request, params, model, model_admin, field_path) -> None:
@@ -166,6 +167,10 @@ class _TextFilter(admin.FieldListFilter):
 
     def get_facet_counts(self, pk_attname: str, filtered_qs: Any) -> dict:
         return {}
+
+
+class _TextFilter(_OneValueFilter):
+    template = "admin/records/text_filter.html"
 
     def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
         yield {
@@ -183,19 +188,8 @@ def text_filter(lookup: str = "exact") -> type[admin.FieldListFilter]:
     return type(f"TextFilter_{lookup}", (_TextFilter,), {"lookup": lookup})
 
 
-class _CodeFilter(admin.FieldListFilter):
+class _CodeFilter(_OneValueFilter):
     names: Mapping[str, str] = {}
-
-    def __init__(self, field, request, params, model, model_admin, field_path) -> None:
-        self.lookup_kwarg = f"{field_path}__exact"
-        self.lookup_val = get_last_value_from_parameters(params, self.lookup_kwarg)
-        super().__init__(field, request, params, model, model_admin, field_path)
-
-    def expected_parameters(self) -> list[str]:
-        return [self.lookup_kwarg]
-
-    def get_facet_counts(self, pk_attname: str, filtered_qs: Any) -> dict:
-        return {}
 
     def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
         yield {
