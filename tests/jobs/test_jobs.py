@@ -253,8 +253,13 @@ def test_two_workers_on_one_job_never_do_a_record_twice(admin_user, big, sandbox
     BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     job_run(job_id=job.pk, concurrency=2)
     first.join()
-    assert set(CALLS) == {u.pk for u in users}
     assert max(CALLS.values()) == 1
+    # An item the "dead" worker had claimed when the second took over is left interrupted
+    # (Zoom may have done it), never asked again: every record is done once or reported so.
+    interrupted = set(
+        job.items.filter(status=BulkJobItem.Status.INTERRUPTED).values_list("object_pk", flat=True)
+    )
+    assert set(CALLS) | interrupted == {u.pk for u in users}
 
 
 def test_a_job_stopped_by_a_refused_authorization_can_be_retried_after_reconnecting(
