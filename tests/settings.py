@@ -4,6 +4,8 @@ from zoomadmin.settings import *  # noqa: F403
 from zoomadmin.settings import Q_CLUSTER
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Tests connect tenants in fixtures and sync them when they mean to (a test turns it on).
+ZOOM_SYNC_ON_CONNECT = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -249,23 +249,28 @@ def test_first_run_serves_two_sandbox_accounts_shares_its_zoom_and_stops_in_seco
         output = log.read_text()
         # The admin login, made once and printed once.
         password = re.search(r"Created superuser 'admin' with password (\S+)", output).group(1)
-        # Two sandbox accounts; the first connected as the one tenant, and synced.
+        # Two sandbox accounts; the first connected as the one tenant through the OAuth
+        # screens, its owner consenting (the grant is theirs), and synced.
         accounts = sandbox_get(sandbox, "accounts")["accounts"]
         assert len(accounts) == 2
         assert query(database, "SELECT account_id, connection FROM tenants_tenant") == [
-            (accounts[0]["id"], "s2s")
+            (accounts[0]["id"], "oauth")
         ]
+        assert f"signed in to the sandbox as {accounts[0]['owner_email']}" in output
         assert f"Sandbox account {accounts[1]['id']} ({accounts[1]['name']}) is not connected" in (
             output
         )
         wait_until(
-            lambda: query(database, "SELECT status FROM sync_syncrun") == [("succeeded",)],
-            "the first sync",
+            lambda: (
+                query(database, "SELECT status, trigger FROM sync_syncrun")
+                == [("succeeded", "connect")]
+            ),
+            "the first sync, queued by the connect",
         )
         tenants = sign_in(web, "admin", password).get(
             f"http://127.0.0.1:{web}/admin/tenants/tenant/", timeout=10
         )
-        assert f"Sandbox: {accounts[0]['name']}" in tenants.text
+        assert accounts[0]["name"] in tenants.text
 
         # Another shell, with nothing set: its manage.py uses this run's Zoom and database.
         assert dev_env.stat().st_mode & 0o077 == 0  # the owner's alone
@@ -273,7 +278,7 @@ def test_first_run_serves_two_sandbox_accounts_shares_its_zoom_and_stops_in_seco
         assert f"Zoom is at http://127.0.0.1:{sandbox}/v2" in manage(other_shell, "zoom_app")
         requests_before = sandbox_get(sandbox, "stats")["requests_total"]
         synced = manage(other_shell, "zoom_sync", "--all")
-        assert f"Sandbox: {accounts[0]['name']}" in synced
+        assert accounts[0]["name"] in synced
         assert sandbox_get(sandbox, "stats")["requests_total"] > requests_before
         assert [s for (s,) in query(database, "SELECT status FROM sync_syncrun")] == [
             "succeeded",

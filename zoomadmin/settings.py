@@ -207,6 +207,8 @@ ZOOM_WEBHOOK_MAX_BYTES = int(os.environ.get("ZOOM_WEBHOOK_MAX_BYTES", str(512 * 
 ZOOM_API_BASE_URL = os.environ.get("ZOOM_API_BASE_URL", "https://api.zoom.us/v2").rstrip("/")
 ZOOM_OAUTH_BASE_URL = os.environ.get("ZOOM_OAUTH_BASE_URL", "https://zoom.us").rstrip("/")
 ZOOM_SYNC_INTERVAL_MINUTES = int(os.environ.get("ZOOM_SYNC_INTERVAL_MINUTES", "60"))
+# A tenant just connected (or re-connected) gets a sync at once, not at the next scheduled one.
+ZOOM_SYNC_ON_CONNECT = env_bool("ZOOM_SYNC_ON_CONNECT", True)
 # A full sync (every detail) once the last complete one is this old; the scheduled runs between
 # are reconciles (listings, and the details of what is new or changed).
 ZOOM_FULL_SYNC_HOURS = float(os.environ.get("ZOOM_FULL_SYNC_HOURS", "24"))

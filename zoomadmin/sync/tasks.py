@@ -100,6 +100,14 @@ def enqueue_tenant_sync(tenant_id: int, *, trigger: str = "task", full: bool | N
     transaction.on_commit(enqueue, robust=True)
 
 
+def tenant_connected_sync(sender: Any = None, tenant: Tenant | None = None, **kwargs: Any) -> None:
+    """``tenants.signals.tenant_connected`` receiver: a tenant just connected is synced at once
+    (on the worker cluster), not at the next scheduled sync, unless ``ZOOM_SYNC_ON_CONNECT`` is
+    off."""
+    if tenant is not None and settings.ZOOM_SYNC_ON_CONNECT:
+        enqueue_tenant_sync(tenant.pk, trigger="connect")
+
+
 def _queue_for_next_start(tenant_id: int, *, trigger: str, full: bool | None = None) -> None:
     """Into the broker even where tasks run inline (``sync=False``): this process is stopping."""
     async_task(

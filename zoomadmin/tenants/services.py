@@ -52,6 +52,7 @@ from zoomadmin.tenants.models import (
     TenantMembership,
     ZoomWrite,
 )
+from zoomadmin.tenants.signals import tenant_connected
 from zoomadmin.zoom.auth import request_account_credentials, revoke_token
 from zoomadmin.zoom.errors import ZoomError
 
@@ -402,6 +403,9 @@ def _mark_connected(
     tenant.save()
     TenantMembership.objects.get_or_create(tenant=tenant, user=user)
     _audit(tenant, Action.CONNECTED if created else Action.RECONNECTED, user=user, details=details)
+    transaction.on_commit(
+        lambda: tenant_connected.send(sender=Tenant, tenant=tenant, created=created), robust=True
+    )
 
 
 def _audit(
