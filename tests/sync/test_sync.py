@@ -104,6 +104,26 @@ def test_a_full_sync_mirrors_every_kind_of_the_account(tenant, sandbox, sync):
     assert tenant.last_synced_at == run.finished_at
 
 
+def test_a_tenant_connected_without_a_name_takes_its_owners_company_from_the_first_sync(
+    tenant, sandbox, sync
+):
+    # Server-to-Server has no profile to name it by: named by its account ID until the sync
+    # has read the owner's details (GET /users/{userId}: ``company``, ``role_id`` "0").
+    account = sandbox.state.default_account
+    assert tenant.name == account.id
+    company = account.users[account.owner_id]["company"]
+
+    sync(tenant)
+
+    tenant.refresh_from_db()
+    assert tenant.name == company
+    Tenant.objects.filter(pk=tenant.pk).update(name="Our Zoom")
+    tenant.refresh_from_db()
+    sync(tenant, full=True)
+    tenant.refresh_from_db()
+    assert tenant.name == "Our Zoom"  # a name given in the admin stays
+
+
 def test_a_second_sync_with_nothing_changed_writes_no_rows(tenant, sync):
     sync(tenant)
     before = snapshot(tenant)

@@ -141,7 +141,7 @@ def test_sync_now_on_a_row_of_the_tenant_list_syncs_it_and_comes_back_to_the_lis
     assert listing.count(">Sync now</button>") == 1
     assert f'formaction="/admin/tenants/tenant/{tenant.pk}/sync/"' in listing
     assert response.status_code == 302 and response["Location"] == LIST
-    assert messages_of(response) == ["Queued a sync of 1 Zoom account(s) for the workers."]
+    assert messages_of(response) == [f"Queued a sync of “{tenant}” for the workers."]
     # Tasks run inline under test: the sync ran.
     assert SyncRun.objects.get(tenant=tenant).status == SyncRun.Status.SUCCEEDED
 
@@ -152,9 +152,7 @@ def test_sync_now_while_a_sync_runs_queues_nothing_and_says_so(client, staff_a, 
 
     response = client.post(f"/admin/tenants/tenant/{tenant.pk}/sync/")
 
-    assert messages_of(response) == [
-        "Queued a sync of 0 Zoom account(s) for the workers; 1 already syncing, not queued again."
-    ]
+    assert messages_of(response) == [f"Already syncing, not queued again: “{tenant}”."]
     assert SyncRun.objects.filter(tenant=tenant).count() == 1
 
 

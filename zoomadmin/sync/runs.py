@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from users.models import ZoomUser
 from zoomadmin.sync.engine import RunCancelled, RunTakenOver, Walk, WalkResult
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.schedule import schedule_resume
@@ -272,6 +273,26 @@ def _finish_walk(run: SyncRun, result: WalkResult) -> None:
         _finish(run, SyncRun.Status.PARTIAL, message=f"{result.error_count} listings failed.")
     else:
         _finish(run, SyncRun.Status.SUCCEEDED)
+    if result.root_complete:
+        _name_after_the_account(run.tenant)
+
+
+def _name_after_the_account(tenant: Tenant) -> None:
+    """A tenant connected without a name (Server-to-Server, named by its account ID) takes its
+    company's, as a tenant connected over OAuth takes it from the profile of whoever authorized
+    it: the ``company`` of the account's owner (Zoom's role "0"), whose details the sync has
+    just read. No request of its own; a name given in the admin is left alone."""
+    if tenant.name and tenant.name != tenant.account_id:
+        return
+    owner = (
+        ZoomUser.objects.filter(tenant=tenant, role_id="0", deleted_at__isnull=True)
+        .values_list("zoom_data", flat=True)
+        .first()
+    )
+    company = str((owner or {}).get("company") or "").strip()[:200]
+    if company:
+        Tenant.objects.filter(pk=tenant.pk, name=tenant.name).update(name=company)
+        tenant.name = company
 
 
 # A per-second 429 that outlasted the client's patience: try again a while later, not at once.

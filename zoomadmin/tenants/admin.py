@@ -108,6 +108,14 @@ class AuditEntryInline(BoundedInlineMixin, TenantScopedTabularInline):
         return False
 
 
+def _named(tenants: list[Tenant]) -> str:
+    """“A”, “A” and “B”, or "12 Zoom accounts"."""
+    if len(tenants) > 3:
+        return f"{len(tenants)} Zoom accounts"
+    names = [f"“{tenant}”" for tenant in tenants]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
     list_display = ["__str__", "account_id", "connection", "status_column", "last_synced_at"]
@@ -274,16 +282,14 @@ class TenantAdmin(TenantScopedAdmin):
         queued = [tenant for tenant in connected if tenant.pk not in running]
         for tenant in queued:
             enqueue_tenant_sync(tenant.pk, trigger="admin")
-        notes = []
-        if running:
-            notes.append(f"{len(running)} already syncing, not queued again")
-        skipped = queryset.count() - len(connected)
-        if skipped:
-            notes.append(f"{skipped} not connected, not synced")
-        note = "".join(f"; {text}" for text in notes)
-        messages.success(
-            request, f"Queued a sync of {len(queued)} Zoom account(s) for the workers{note}."
-        )
+        busy = [tenant for tenant in connected if tenant.pk in running]
+        idle = queryset.exclude(status=Tenant.Status.CONNECTED)
+        said = [
+            f"Queued a sync of {_named(queued)} for the workers" if queued else "",
+            f"Already syncing, not queued again: {_named(busy)}" if busy else "",
+            f"Not connected, not synced: {_named(list(idle))}" if idle else "",
+        ]
+        messages.success(request, "; ".join(s for s in said if s) + ".")
 
     def sync_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         tenant = self.get_object(request, unquote(object_id))
