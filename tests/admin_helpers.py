@@ -15,6 +15,20 @@ def action_post(client: Any, url: str, action: str, records: list, **extra: Any)
     return client.post(url, data)
 
 
+def signed_in_member(client: Any, tenant: Any, *codenames: str, username: str = "staff") -> Any:
+    """A staff user of ``tenant`` alone with the permissions ``codenames``, signed in."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from zoomadmin.tenants.models import TenantMembership
+
+    staff = get_user_model().objects.create_user(username, is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    TenantMembership.objects.create(tenant=tenant, user=staff)
+    client.force_login(staff)
+    return staff
+
+
 def messages_of(response: Any) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 

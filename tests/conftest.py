@@ -28,6 +28,12 @@ Sandbox Zoom (``zoomadmin.sandbox``, SPEC §9), served over real loopback HTTP:
     Points ``ZOOM_API_BASE_URL``, ``ZOOM_OAUTH_BASE_URL``, ``ZOOM_CLIENT_ID`` and
     ``ZOOM_CLIENT_SECRET`` at the sandbox through pytest-django's ``settings``; returns the
     sandbox.
+
+``other_customer`` (function)
+    ``other_customer(**seed)``: another customer's Zoom account, seeded in the sandbox with
+    ``seed_account``'s arguments (3 users, seed 7, unless given), connected as a tenant over
+    Server-to-Server by a superuser of its own, and synced; returns the tenant. For the tests
+    that another tenant's records answer 404 and reach no Zoom.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from typing import Any
 import pytest
 
 from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, seed_account
+from zoomadmin.sync.runs import tenant_sync
+from zoomadmin.tenants.services import tenant_connect_server_to_server
 from zoomadmin.zoom import pacing
 
 SANDBOX_SEED_ARGS: dict[str, Any] = {
@@ -75,6 +83,22 @@ def zoom_settings(sandbox: SandboxServer, settings: Any) -> SandboxServer:
     settings.ZOOM_CLIENT_ID = DEFAULT_CLIENT_ID
     settings.ZOOM_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
     return sandbox
+
+
+@pytest.fixture
+def other_customer(zoom_settings: SandboxServer, django_user_model: Any) -> Any:
+    def connect_and_sync(**seed: Any) -> Any:
+        account = seed_account(zoom_settings.state, **{"users": 3, "seed": 7, **seed})
+        tenant = tenant_connect_server_to_server(
+            account_id=account.id,
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
+        )
+        tenant_sync(tenant=tenant, trigger="test")
+        return tenant
+
+    return connect_and_sync
 
 
 @pytest.fixture(autouse=True)

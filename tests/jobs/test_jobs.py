@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
+from tests.admin_helpers import signed_in_member
 from users.models import ZoomUser
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.operations import operation
@@ -219,11 +220,7 @@ def test_another_tenant_s_job_answers_404(client, django_user_model, admin_user,
         records=changeable(other_tenant, account)[:2],
         title="Deactivate 2",
     )
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_bulkjob", "view_zoomuser", "change_zoomuser"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
+    signed_in_member(client, tenant, "view_bulkjob", "view_zoomuser", "change_zoomuser")
     for name in ("change", "progress"):
         assert client.get(reverse(f"admin:jobs_bulkjob_{name}", args=[job.pk])).status_code == 404
     assert client.post(reverse("admin:jobs_bulkjob_retry", args=[job.pk])).status_code == 404

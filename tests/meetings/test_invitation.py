@@ -13,11 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Meeting
-from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, records, seed_account
+from zoomadmin.sandbox import records
 from zoomadmin.sandbox.config import ScriptedFault
-from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.tenants.models import TenantMembership
-from zoomadmin.tenants.services import tenant_connect_server_to_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,16 +151,9 @@ def test_a_meeting_marked_deleted_is_not_asked_about(admin_client, tenant, sandb
 
 
 def test_another_tenant_s_meeting_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, other_customer, zoom_requests
 ):
-    other = seed_account(sandbox.state, users=3, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
-    )
-    tenant_sync(tenant=other_tenant, trigger="test")
+    other_tenant = other_customer()
     foreign = Meeting.objects.filter(tenant=other_tenant, deleted_at=None).first()
     client.force_login(viewer(django_user_model, tenant))
     before = zoom_requests()

@@ -15,15 +15,13 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import Meeting, MeetingRegistrant, Webinar
-from tests.admin_helpers import action_post, messages_of, rows_of
+from tests.admin_helpers import action_post, messages_of, rows_of, signed_in_member
 from users.models import ZoomUser
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.sandbox.config import ScriptedFault
 from zoomadmin.sandbox.state import utc_day
-from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.tenants.audit import MASK
-from zoomadmin.tenants.models import TenantMembership, ZoomWrite
-from zoomadmin.tenants.services import tenant_connect_server_to_server
+from zoomadmin.tenants.models import ZoomWrite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -685,23 +683,13 @@ def test_a_bulk_delete_of_more_than_ten_runs_as_a_job_and_reports_per_record(
 
 
 def test_another_tenant_s_meeting_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, sandbox, other_customer, zoom_requests
 ):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-
-    other = seed_account(sandbox.state, users=3, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
+    other_tenant = other_customer()
+    other = sandbox.state.accounts[other_tenant.account_id]
+    signed_in_member(
+        client, tenant, "view_meeting", "change_meeting", "add_meeting", "delete_meeting"
     )
-    tenant_sync(tenant=other_tenant, trigger="test")
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_meeting", "change_meeting", "add_meeting", "delete_meeting"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
     foreign = Meeting.objects.filter(tenant=other_tenant, deleted_at=None).first()
     assert foreign is not None
     before = zoom_requests()

@@ -8,11 +8,8 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import Webinar, WebinarParticipant
-from tests.admin_helpers import action_post, messages_of
-from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-from zoomadmin.sync.runs import tenant_sync
-from zoomadmin.tenants.models import TenantMembership, ZoomWrite
-from zoomadmin.tenants.services import tenant_connect_server_to_server
+from tests.admin_helpers import action_post, messages_of, signed_in_member
+from zoomadmin.tenants.models import ZoomWrite
 
 pytestmark = pytest.mark.django_db
 
@@ -72,22 +69,11 @@ def test_participants_show_on_their_webinar_s_page_and_in_their_own_list(
 
 
 def test_another_tenant_s_webinar_is_not_re_synced_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, sandbox, other_customer, zoom_requests
 ):
-    other = seed_account(sandbox.state, users=6, webinars_per_licensed_user=2, seed=3)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
-    )
-    tenant_sync(tenant=other_tenant, trigger="test")
+    other_tenant = other_customer(users=6, webinars_per_licensed_user=2, seed=3)
     foreign, _ = held_webinar(sandbox, other_tenant)
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_webinar", "change_webinar"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
+    signed_in_member(client, tenant, "view_webinar", "change_webinar")
     WebinarParticipant.objects.filter(webinar=foreign).delete()
     before = zoom_requests()
 

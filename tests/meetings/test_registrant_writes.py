@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from meetings.models import CloudRecording, Meeting, MeetingRegistrant, Webinar, WebinarRegistrant
-from tests.admin_helpers import action_post, messages_of, rows_of
+from tests.admin_helpers import action_post, messages_of, rows_of, signed_in_member
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.sandbox import records
 from zoomadmin.sandbox.api import registrants as registrants_api
@@ -571,25 +571,16 @@ def test_resync_stores_what_zoom_holds_and_marks_the_gone(sandbox, tenant, admin
 
 
 def test_another_tenant_s_registrant_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, sandbox, other_customer, zoom_requests
 ):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-    from zoomadmin.tenants.models import TenantMembership
-    from zoomadmin.tenants.services import tenant_connect_server_to_server
-
-    other = seed_account(sandbox.state, users=3, meetings_per_user=4, registrant_ratio=1.0, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
+    other_tenant = other_customer(meetings_per_user=4, registrant_ratio=1.0)
+    signed_in_member(
+        client,
+        tenant,
+        "view_meetingregistrant",
+        "change_meetingregistrant",
+        "add_meetingregistrant",
     )
-    tenant_sync(tenant=other_tenant, trigger="test")
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_meetingregistrant", "change_meetingregistrant", "add_meetingregistrant"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
     foreign = MeetingRegistrant.objects.filter(tenant=other_tenant).first()
     assert foreign is not None
     before, rows = zoom_requests(), mirror()
@@ -712,28 +703,18 @@ def test_a_refused_file_delete_leaves_it(sandbox, tenant, admin_client):
 
 
 def test_another_tenant_s_recording_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, sandbox, other_customer, zoom_requests
 ):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-    from zoomadmin.tenants.models import TenantMembership
-    from zoomadmin.tenants.services import tenant_connect_server_to_server
-
-    other = seed_account(sandbox.state, users=3, meetings_per_user=4, recording_ratio=1.0, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
+    other_tenant = other_customer(meetings_per_user=4, recording_ratio=1.0)
+    other = sandbox.state.accounts[other_tenant.account_id]
+    signed_in_member(
+        client,
+        tenant,
+        "view_cloudrecording",
+        "delete_cloudrecording",
+        "view_recordingfile",
+        "delete_recordingfile",
     )
-    tenant_sync(tenant=other_tenant, trigger="test")
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_cloudrecording", "delete_cloudrecording", "view_recordingfile"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    staff.user_permissions.add(
-        staff.user_permissions.model.objects.get(codename="delete_recordingfile")
-    )
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
     foreign = CloudRecording.objects.filter(tenant=other_tenant).first()
     assert foreign is not None
     before = zoom_requests()

@@ -18,16 +18,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.admin_helpers import signed_in_member
 from users.imports import reading, services
 from users.imports.reading import preview
 from users.imports.services import ImportPlan, user_import_start
 from users.models import ZoomUser
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.runner import job_run
-from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-from zoomadmin.sync.runs import tenant_sync
+from zoomadmin.sandbox import seed_account
 from zoomadmin.tenants.models import TenantMembership, ZoomWrite
-from zoomadmin.tenants.services import tenant_connect_server_to_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -400,25 +399,13 @@ def test_a_worker_restart_never_creates_a_row_twice(admin_user, tenant, sandbox)
 
 
 @pytest.fixture
-def other_tenant(sandbox, django_user_model):
-    account = seed_account(sandbox.state, users=3, meetings_per_user=0, seed=7)
-    other = tenant_connect_server_to_server(
-        account_id=account.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("owner2", "o2@example.com", "pw"),
-    )
-    tenant_sync(tenant=other, trigger="test")
-    return other
+def other_tenant(other_customer):
+    return other_customer(meetings_per_user=0)
 
 
 @pytest.fixture
 def staff(client, django_user_model, tenant):
-    member = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_zoomuser", "add_zoomuser", "view_bulkjob"):
-        member.user_permissions.add(member.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=member)
-    client.force_login(member)
+    member = signed_in_member(client, tenant, "view_zoomuser", "add_zoomuser", "view_bulkjob")
     return member
 
 

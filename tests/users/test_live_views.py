@@ -17,11 +17,9 @@ from users import live
 from users.mapping import pending_key
 from users.models import ZoomUser
 from zoomadmin.records.models import ZoomRecord
-from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, records, seed_account
+from zoomadmin.sandbox import records
 from zoomadmin.sandbox.config import ScriptedFault
-from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.tenants.models import TenantMembership
-from zoomadmin.tenants.services import tenant_connect_server_to_server
 from zoomadmin.zoom.client import add_months
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -406,16 +404,9 @@ def test_without_view_permission_the_views_are_refused(
 
 
 def test_another_tenant_s_user_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, other_customer, zoom_requests
 ):
-    other = seed_account(sandbox.state, users=3, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
-    )
-    tenant_sync(tenant=other_tenant, trigger="test")
+    other_tenant = other_customer()
     foreign = ZoomUser.objects.filter(tenant=other_tenant, status="active").first()
     client.force_login(staff_member(django_user_model, tenant, "view_zoomuser"))
     before = zoom_requests()

@@ -14,14 +14,13 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import CloudRecording, Meeting
-from tests.admin_helpers import action_post, messages_of, rows_of
+from tests.admin_helpers import action_post, messages_of, rows_of, signed_in_member
 from users.models import ZoomUser
 from zoomadmin.sandbox.api.users import ADMIN_ROLE, OWNER_ROLE
 from zoomadmin.sandbox.config import ScriptedFault
 from zoomadmin.sync.runs import tenant_sync
 from zoomadmin.tenants.audit import MASK
 from zoomadmin.tenants.models import TenantMembership, ZoomWrite
-from zoomadmin.tenants.services import tenant_connect_server_to_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -482,23 +481,11 @@ def test_offboarding_without_a_successor_marks_what_zoom_deleted(admin_client, t
 
 
 def test_another_tenant_s_user_answers_404_and_reaches_no_zoom(
-    client, django_user_model, tenant, sandbox, zoom_requests
+    client, django_user_model, tenant, sandbox, other_customer, zoom_requests
 ):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, seed_account
-
-    other = seed_account(sandbox.state, users=3, seed=7)
-    other_tenant = tenant_connect_server_to_server(
-        account_id=other.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=django_user_model.objects.create_superuser("other", "o@example.com", "pw"),
-    )
-    tenant_sync(tenant=other_tenant, trigger="test")
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    for codename in ("view_zoomuser", "change_zoomuser", "add_zoomuser"):
-        staff.user_permissions.add(staff.user_permissions.model.objects.get(codename=codename))
-    TenantMembership.objects.create(tenant=tenant, user=staff)
-    client.force_login(staff)
+    other_tenant = other_customer()
+    other = sandbox.state.accounts[other_tenant.account_id]
+    signed_in_member(client, tenant, "view_zoomuser", "change_zoomuser", "add_zoomuser")
     foreign = ZoomUser.objects.filter(tenant=other_tenant, status="active").first()
     before = zoom_requests()
     assert client.get(change_url(foreign)).status_code == 404
