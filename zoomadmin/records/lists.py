@@ -21,6 +21,10 @@ and an inline of every registrant. ``RecordListsMixin`` (the base of every recor
   text is matched exactly (Zoom's ids are case-sensitive), so its index serves;
 - pages in two queries (``KeysFirstPaginator``): the keys of the page's rows off the index of
   the list's order (however far the page), then those rows with their relations;
+- a search's matches are counted up to ``SEARCH_COUNT_CAP`` and no further (on PostgreSQL,
+  rare words are found through the trigram indexes of ``zoomadmin.records.trigram``, and a
+  common word's first thousand matches are near the start of the list's index): more read
+  "1,000+", and the list pages through its first 1,000 and says so;
 - the date hierarchy: one query of two index probes for the first and the last date (every
   year between them is listed: one without a record is rare, and a probe per year would cost
   a query on every page), or one query probing an index for each month of the chosen year
@@ -50,7 +54,7 @@ from django.contrib.admin.utils import (
     lookup_field,
     lookup_spawns_duplicates,
 )
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.paginator import InvalidPage, Page, Paginator
@@ -77,6 +81,9 @@ ID_DIGITS = 9
 MAX_BIGINT = 2**63 - 1
 #: Years the date hierarchy lists at most (a stray date far back does not make it longer).
 MAX_YEARS = 60
+#: A search's matches are counted up to this many: counting all of a common word's (a tenth of
+#: 200,000 registrants) reads the whole list, which costs more than the page.
+SEARCH_COUNT_CAP = 1000
 
 
 def without_payloads(queryset: QuerySet) -> QuerySet:
@@ -110,12 +117,49 @@ def _has_field(model: type[models.Model], name: str) -> bool:
 # --- the changelist --------------------------------------------------------------------------
 
 
+class AtLeast(int):
+    """A count that stopped at its cap: there are more rows than ``int(self)``. It reads
+    "1,000+" wherever the admin shows a count ("1,000+ results", "Select all 1,000+
+    meetings"), and pages as ``int(self)`` rows."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+"
+
+
 class KeysFirstPaginator(Paginator):
     """A page in two queries: the keys of its rows in the list's order, which an index in that
     order holds (an index-only scan, and no join before the page is cut), then those rows with
     the relations they are shown with. A page in the second half of the list is counted from
     its end, in the reverse order (the same index, read backwards): the last page costs what
-    the first does."""
+    the first does.
+
+    With ``count_cap`` (a search), the rows are counted up to one more than it: more than
+    ``count_cap`` count as ``AtLeast(count_cap)``, and the pages are those of the first
+    ``count_cap`` rows."""
+
+    count_cap: int | None = None
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if self.count_cap is None or not isinstance(rows, QuerySet):
+            return super().count
+        found = rows.order_by()[: self.count_cap + 1].count()
+        return AtLeast(self.count_cap) if found > self.count_cap else found
+
+    @property
+    def few_matches(self) -> bool:
+        """Whether these are a search's matches, all of them counted (no more than the cap)."""
+        return self.count_cap is not None and not isinstance(self.count, AtLeast)
+
+    def matches_first(self, rows: QuerySet) -> QuerySet:
+        """``rows`` (of ``object_list``) found among a search's few matches, which are read
+        first: a subquery with a LIMIT is planned on its own, through the trigram indexes.
+        Left to itself, the planner walks the index in the list's order expecting a match
+        every few rows, and may read it to its end for one (a page, a first or last date)."""
+        if not self.few_matches:
+            return rows
+        return rows.filter(pk__in=self.object_list.order_by().values("pk")[: self.count_cap + 1])
 
     def page(self, number: Any) -> Page:
         rows = self.object_list
@@ -127,7 +171,9 @@ class KeysFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = rows.values_list("pk", flat=True)
-        if bottom > self.count // 2:
+        if self.few_matches:
+            page_keys = list(self.matches_first(keys)[bottom:top])
+        elif bottom > self.count // 2 and not isinstance(self.count, AtLeast):
             # The order is total (the changelist ends it with the primary key): reversed, the
             # same rows are at [count - top, count - bottom).
             page_keys = list(keys.reverse()[self.count - top : self.count - bottom])
@@ -148,6 +194,12 @@ class RecordChangeList(ChangeList):
             except InvalidPage:
                 raise IncorrectLookupParameters from None
 
+    @property
+    def count_capped(self) -> str:
+        """How many rows were counted ("1,000") when the search matched more, else ""."""
+        count = getattr(self, "result_count", None)
+        return f"{int(count):,}" if isinstance(count, AtLeast) else ""
+
     @cached_property
     def date_drilldown(self) -> dict[str, Any]:
         """The context of ``admin/date_hierarchy.html`` (Django's tag reads the filtered set
@@ -163,6 +215,9 @@ def date_drilldown(cl: ChangeList) -> dict[str, Any]:
         return cl.get_query_string(filters, [f"{name}__"])
 
     queryset = cl.queryset.order_by()
+    paginator = getattr(cl, "paginator", None)
+    if isinstance(paginator, KeysFirstPaginator):
+        queryset = paginator.matches_first(queryset)
     try:
         year, month, day = (int(value) if value else None for value in (year, month, day))
     except ValueError:
@@ -397,6 +452,12 @@ class RecordListsMixin:
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return RecordChangeList
+
+    def get_paginator(self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any):
+        paginator = super().get_paginator(request, queryset, *args, **kwargs)  # type: ignore[misc]
+        if isinstance(paginator, KeysFirstPaginator) and request.GET.get(SEARCH_VAR, "").strip():
+            paginator.count_cap = SEARCH_COUNT_CAP
+        return paginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Scoped to a staff member's tenants by their ids (TenantScopedMixin); a superuser's

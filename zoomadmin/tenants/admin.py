@@ -39,7 +39,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from webhooks.models import WebhookEvent
 from zoomadmin.records.admin import ReadOnlyMixin
-from zoomadmin.records.display import RelatedList, related_links
+from zoomadmin.records.display import RelatedList, related_counts, related_links
 from zoomadmin.records.lists import BoundedInlineMixin
 from zoomadmin.sync.status import running_tenant_ids, tenant_sync_status
 from zoomadmin.sync.tasks import enqueue_tenant_sync
@@ -82,16 +82,39 @@ class DisconnectForm(forms.Form):
     )
 
 
-class MembershipInline(TenantScopedTabularInline):
+class MembershipInline(BoundedInlineMixin, TenantScopedTabularInline):
+    """The tenant's first members, by name, read-only (a user select per row reads that
+    user again: a query per member), each with its delete box; members are added on the
+    Members page, whose user field is the admin's autocomplete, linked from here with the
+    tenant chosen."""
+
     model = TenantMembership
     extra = 0
-    autocomplete_fields = ["user"]
-    fields = ["user", "created"]
-    readonly_fields = ["created"]
+    fields = ["member", "created"]
+    readonly_fields = fields
+    template = "admin/tenants/tenant/memberships_inline.html"
+
+    @admin.display(description="user")
+    def member(self, membership: TenantMembership) -> str:
+        user = membership.user
+        name = user.get_full_name()
+        return f"{user.get_username()} ({name})" if name else user.get_username()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # Each row names its member and tenant (the membership's str).
-        return super().get_queryset(request).select_related("user", "tenant")
+        return super().get_queryset(request).select_related("user").order_by("user__username")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        members = self.admin_site.get_model_admin(TenantMembership)
+        formset.add_url = (
+            f"{reverse('admin:tenants_tenantmembership_add')}?{urlencode({'tenant': obj.pk})}"
+            if obj is not None and members.has_add_permission(request)
+            else ""
+        )
+        return formset
 
 
 class AuditEntryInline(BoundedInlineMixin, TenantScopedTabularInline):
@@ -178,16 +201,30 @@ class TenantAdmin(TenantScopedAdmin):
             reconnect_url(tenant),
         )
 
-    @admin.display(description="synced data")
-    def synced_data(self, tenant: Tenant) -> str:
-        """Every kind of the tenant's records, linked to its list, with their numbers (one
-        query)."""
-        lists = [
+    def _synced_lists(self) -> list[RelatedList]:
+        return [
             RelatedList(str(model._meta.verbose_name_plural), model, {"tenant__id__exact": "pk"})
             for model in reversed(synced_data_models())
             if self.admin_site.is_registered(model)
         ]
-        return related_links(tenant, lists)
+
+    @admin.display(description="synced data")
+    def synced_data(self, tenant: Tenant) -> str:
+        """Every kind of the tenant's records, linked to its list, with their numbers (counted
+        by the query that read the tenant for its page)."""
+        return related_links(tenant, self._synced_lists())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match is not None and match.url_name == "tenants_tenant_change":
+            # The tenant's page reads it once (TenantScopedAdmin.get_object) with what it
+            # shows: who authorized it, and the numbers of its records. Only there: the status
+            # its page polls, or a sync posted, would count every record too.
+            queryset = queryset.select_related("social_account").annotate(
+                **related_counts(self._synced_lists())
+            )
+        return queryset
 
     @admin.display(description="authorized by")
     def zoom_user(self, tenant: Tenant) -> str:
