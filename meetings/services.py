@@ -72,13 +72,16 @@ def meetings_upsert(
     synced_at: datetime,
     partial: bool = False,
     expired: bool | None = None,
+    observed_at: Mapping[int, datetime] | None = None,
 ) -> UpsertResult:
-    """Insert or update meetings from Zoom meeting objects (``partial``: see users_upsert).
+    """Insert or update meetings from Zoom meeting objects (``partial``, ``observed_at`` by
+    meeting id: see users_upsert).
 
     ``expired``: False for meetings Zoom's listing showed, True for those it left out that
     still exist (see ``meetings_known``), None to keep what is stored (an event).
     """
     rows = _with_hosts(tenant, [zoom_meeting_to_fields(item) for item in items])
+    _observed_at(rows, observed_at, lambda row: row["zoom_id"])
     return bulk_upsert(
         Meeting, tenant=tenant, rows=_expired(rows, expired), synced_at=synced_at, partial=partial
     )
@@ -91,8 +94,10 @@ def webinars_upsert(
     synced_at: datetime,
     partial: bool = False,
     expired: bool | None = None,
+    observed_at: Mapping[int, datetime] | None = None,
 ) -> UpsertResult:
     rows = _with_hosts(tenant, [zoom_webinar_to_fields(item) for item in items])
+    _observed_at(rows, observed_at, lambda row: row["zoom_id"])
     return bulk_upsert(
         Webinar, tenant=tenant, rows=_expired(rows, expired), synced_at=synced_at, partial=partial
     )
@@ -472,20 +477,35 @@ def _mark_gone(kind: _Kind, tenant: Tenant, record: Any) -> None:
 
 
 def meeting_registrants_upsert(
-    *, tenant: Tenant, entries: Iterable[Entry], synced_at: datetime, partial: bool = False
+    *,
+    tenant: Tenant,
+    entries: Iterable[Entry],
+    synced_at: datetime,
+    partial: bool = False,
+    observed_at: Mapping[tuple[int, str], datetime] | None = None,
 ) -> UpsertResult:
-    """Insert or update registrants from ``(meeting id, registrant object)`` entries."""
-    rows = _child_rows(Meeting, "meeting_id", tenant, entries, zoom_registrant_to_fields)
+    """Insert or update registrants from ``(meeting id, registrant object)`` entries
+    (``observed_at`` by ``(meeting id, registrant id)``: see users_upsert)."""
+    rows = _child_rows(
+        Meeting, "meeting_id", tenant, entries, zoom_registrant_to_fields, observed_at
+    )
     return bulk_upsert(
         MeetingRegistrant, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial
     )
 
 
 def webinar_registrants_upsert(
-    *, tenant: Tenant, entries: Iterable[Entry], synced_at: datetime, partial: bool = False
+    *,
+    tenant: Tenant,
+    entries: Iterable[Entry],
+    synced_at: datetime,
+    partial: bool = False,
+    observed_at: Mapping[tuple[int, str], datetime] | None = None,
 ) -> UpsertResult:
     """Insert or update registrants from ``(webinar id, registrant object)`` entries."""
-    rows = _child_rows(Webinar, "webinar_id", tenant, entries, zoom_registrant_to_fields)
+    rows = _child_rows(
+        Webinar, "webinar_id", tenant, entries, zoom_registrant_to_fields, observed_at
+    )
     return bulk_upsert(
         WebinarRegistrant, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial
     )
@@ -1134,6 +1154,15 @@ def _recording_files_in_zoom(client: ZoomClient, recording: CloudRecording) -> s
 # --- internals -----------------------------------------------------------------------------
 
 
+def _observed_at(
+    rows: list[dict[str, Any]], observed_at: Mapping[Any, datetime] | None, key: Callable
+) -> None:
+    """Each row's own ``synced_at``, where ``observed_at`` has one for its key."""
+    for row in rows if observed_at else ():
+        if key(row) in observed_at:
+            row["synced_at"] = observed_at[key(row)]
+
+
 def _with_hosts(tenant: Tenant, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with ``host_id`` resolved from ``host_zoom_id`` (None until the host is stored)."""
     host_pks = _pks_by_zoom_id(
@@ -1165,14 +1194,18 @@ def _child_rows(
     tenant: Tenant,
     entries: Iterable[Entry],
     to_fields: Callable[[dict[str, Any]], dict[str, Any]],
+    observed_at: Mapping[tuple[int, str], datetime] | None = None,
 ) -> list[dict[str, Any]]:
-    """Mapped rows of ``(parent Zoom id, item)`` entries, with the parent's foreign key."""
+    """Mapped rows of ``(parent Zoom id, item)`` entries, with the parent's foreign key (and
+    their own ``synced_at`` from ``observed_at``, by ``(parent Zoom id, child key)``)."""
     entries = [(int(parent_id), item) for parent_id, item in entries]
     parent_pks = _pks_by_zoom_id(parent_model, tenant, {parent_id for parent_id, _ in entries})
     rows, missing = [], set()
     for parent_id, item in entries:
         if parent_id in parent_pks:
             rows.append({**to_fields(item), parent_attname: parent_pks[parent_id]})
+            if observed_at and (parent_id, rows[-1]["zoom_id"]) in observed_at:
+                rows[-1]["synced_at"] = observed_at[(parent_id, rows[-1]["zoom_id"])]
         else:
             missing.add(parent_id)
     if missing:

@@ -14,7 +14,7 @@ inside a transaction (a token refresh during the call must commit).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -36,13 +36,19 @@ def users_upsert(
     items: Iterable[dict[str, Any]],
     synced_at: datetime,
     partial: bool = False,
+    observed_at: Mapping[str, datetime] | None = None,
 ) -> UpsertResult:
     """Insert or update ``tenant``'s users from Zoom user objects.
 
     ``partial=True`` when the payloads may lack fields that are stored (a list item after a
-    "get", a webhook's changed fields): what they do not carry is kept.
+    "get", a webhook's changed fields): what they do not carry is kept. ``observed_at``: when
+    each item was observed, by its key (``user_key``), where one call carries items of
+    different times (webhook events); the others are as of ``synced_at``.
     """
     rows = [zoom_user_to_fields(item) for item in items]
+    for row in rows:
+        if observed_at and row["zoom_id"] in observed_at:
+            row["synced_at"] = observed_at[row["zoom_id"]]
     _move_accepted_invitations(tenant, rows)
     return bulk_upsert(ZoomUser, tenant=tenant, rows=rows, synced_at=synced_at, partial=partial)
 

@@ -1,16 +1,17 @@
 """Zoom events → the same services the sync uses (SPEC §8; FACTS.md §3.5, §3.6).
 
 ``HANDLERS`` maps an event name to ``handler(context)``; an event without one is ignored. Each
-handler applies the event's ``payload.object`` with the records' own upserts, dated by the
-event's ``event_ts``, so that:
+applies the event's ``payload.object`` with the records' own upserts, dated by the event's
+``event_ts``:
 
-- an event older than the stored state (the record's ``synced_at``) never overwrites it (the
-  upsert's own rule), nor one older than the sync's last observation of the record's scope
-  (``zoomadmin.sync.observations``): a sync that saw a record unchanged counts too;
-- ``*.updated`` events carry only the changed fields (``object``, the former values in
-  ``old_object``): those are applied on top of what is stored (settings merged key by key);
-  where the event cannot be applied safely (an occurrence of a recurring meeting, a user event
-  whose ``object`` and ``old_object`` name different users), the object is fetched from Zoom;
+- an event that changes a user's, meeting's, webinar's or registrant's fields (``CHANGES``) is
+  applied field by field (``webhooks.changes``): ``*.updated`` events carry only the changed
+  fields (``object``, the former values in ``old_object``), and each is applied unless it is
+  older than what was observed of that field, by the record or by the sync (a sync that saw
+  the record unchanged counts too); a batch of such events is applied at once;
+- where an event cannot be applied as it stands (an occurrence of a recurring meeting, a user
+  event whose ``object`` and ``old_object`` name different users, an update of a user not
+  stored), the object is fetched from Zoom;
 - deletions mark the record deleted (with what Zoom deleted with it);
 - ``app_deauthorized`` disconnects the tenant (tokens deleted, synced data deleted), unless it
   is about an app the tenant no longer uses.
@@ -28,26 +29,35 @@ from typing import Any
 from meetings.models import Meeting, Webinar
 from meetings.services import (
     meeting_mark_deleted,
-    meeting_registrants_upsert,
     meetings_mark_orphans,
     meetings_upsert,
     recording_files_mark_deleted,
     recording_mark_deleted,
     recordings_upsert,
     webinar_mark_deleted,
-    webinar_registrants_upsert,
     webinars_upsert,
 )
 from users.models import ZoomUser
-from users.services import user_mark_deleted, user_refresh, users_upsert
+from users.services import user_mark_deleted, user_refresh
+from webhooks.changes import (
+    MEETING,
+    MEETING_REGISTRANT,
+    STALE,
+    USER,
+    WEBINAR,
+    WEBINAR_REGISTRANT,
+    Change,
+    change_key,
+    changes_apply,
+)
 from webhooks.models import WebhookEvent
-from zoomadmin.sync.observations import subtree_observed_at, users_observed_at
 from zoomadmin.tenants.models import Tenant
 from zoomadmin.tenants.services import tenant_app_client_id, tenant_disconnect
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.errors import ZoomNotFound
 
-STALE = "Older than what the sync last saw: not applied."
+__all__ = ["CHANGES", "HANDLERS", "STALE", "Context"]
+
 FETCHED = "Fetched from Zoom"
 ALREADY_FETCHED = "Already read from Zoom since (a burst about one object costs one request)."
 
@@ -65,11 +75,13 @@ class Context:
         return obj if isinstance(obj, dict) else {}
 
 
-def _older_than(observed: datetime | None, at: datetime) -> bool:
-    return observed is not None and at <= observed
+# --- users, meetings, webinars and registrants: changes of their fields ---------------------
+#
+# Each builder says what an event changes (``webhooks.changes.Change``), for a batch of them
+# to be applied at once (``webhooks.processing``); a note instead when there is nothing to
+# apply, or None when the event is applied otherwise (read from Zoom), by its handler.
 
-
-# --- users ---------------------------------------------------------------------------------
+Built = Change | str | None
 
 
 def _user_payload(context: Context, **fields: Any) -> dict[str, Any]:
@@ -80,51 +92,113 @@ def _user_payload(context: Context, **fields: Any) -> dict[str, Any]:
     return item
 
 
-def user_created(context: Context) -> str:
+def _user_change(item: dict[str, Any], context: Context, *, creates: bool = True) -> Change:
+    return Change(
+        kind=USER, key=change_key(USER, item), fields=item, at=context.at, creates=creates
+    )
+
+
+def user_created_change(context: Context) -> Built:
     # Users webhooks, user.created: creation_type "create" sends an invitation (pending).
     status = "pending" if context.payload.get("creation_type") == "create" else "active"
-    if _older_than(users_observed_at(context.tenant), context.at):
-        return STALE
-    users_upsert(
-        tenant=context.tenant,
-        items=[_user_payload(context, status=status)],
-        synced_at=context.at,
-        partial=True,
-    )
-    return ""
+    return _user_change(_user_payload(context, status=status), context)
 
 
-def user_updated(context: Context) -> str:
+def user_updated_change(context: Context) -> Built:
     obj, old = context.object, context.payload.get("old_object") or {}
     if old.get("id") and obj.get("id") and old["id"] != obj["id"]:
-        # Zoom's own published example names two ids here: which user changed is not certain.
-        for user_id in {old["id"], obj["id"]}:
-            _refetch_user(context, user_id)
-        return f"{FETCHED}: the event named two users, so both were read again."
-    if _older_than(users_observed_at(context.tenant), context.at):
-        return STALE
-    stored = ZoomUser.objects.filter(tenant=context.tenant, zoom_id=str(obj.get("id"))).first()
-    if stored is None:
-        _refetch_user(context, str(obj.get("id")))
-        return f"{FETCHED}: not stored yet."
-    item = {**context.object, "email": obj.get("email", stored.email)}
-    users_upsert(tenant=context.tenant, items=[item], synced_at=context.at, partial=True)
-    return ""
+        return None  # Zoom's own published example names two ids: both are read again
+    # Not stored yet: read from Zoom (``user_updated``), the event's fields being only some.
+    return _user_change(dict(obj), context, creates=False)
 
 
-def _status(status: str) -> Callable[[Context], str]:
-    def handle(context: Context) -> str:
-        if _older_than(users_observed_at(context.tenant), context.at):
-            return STALE
-        users_upsert(
-            tenant=context.tenant,
-            items=[_user_payload(context, status=status)],
-            synced_at=context.at,
-            partial=True,
+def _user_status_change(status: str) -> Callable[[Context], Built]:
+    def build(context: Context) -> Built:
+        return _user_change(_user_payload(context, status=status), context)
+
+    return build
+
+
+def _hosted_change(webinar: bool) -> Callable[[Context], Built]:
+    def build(context: Context) -> Built:
+        if context.payload.get("scope") == "single" or context.payload.get("operation") == "single":
+            return None  # one occurrence of a recurring one: the series is read again
+        obj = context.object
+        return Change(
+            kind=WEBINAR if webinar else MEETING,
+            key=change_key(MEETING, obj),
+            fields=dict(obj),
+            at=context.at,
+            host=str(obj.get("host_id") or ""),
         )
-        return ""
+
+    return build
+
+
+def _meeting_status_change(status: str) -> Callable[[Context], Built]:
+    def build(context: Context) -> Built:
+        obj = context.object
+        return Change(
+            kind=MEETING,
+            key=change_key(MEETING, obj),
+            fields={"id": obj.get("id"), "status": status},
+            at=context.at,
+            host=str(obj.get("host_id") or ""),
+        )
+
+    return build
+
+
+def _registration_change(webinar: bool, status: str | None) -> Callable[[Context], Built]:
+    def build(context: Context) -> Built:
+        registrant = context.object.get("registrant")
+        if not isinstance(registrant, dict) or not registrant.get("id"):
+            return "No registrant in the event."
+        item = dict(registrant)
+        if status is not None:
+            item["status"] = status
+        kind = WEBINAR_REGISTRANT if webinar else MEETING_REGISTRANT
+        return Change(
+            kind=kind,
+            key=change_key(kind, item, context.object.get("id")),
+            fields=item,
+            at=context.at,
+            host=str(context.object.get("host_id") or ""),
+        )
+
+    return build
+
+
+def _applied(
+    build: Callable[[Context], Built], otherwise: Callable[[Context], str]
+) -> Callable[[Context], str]:
+    """The handler of one event whose change a batch would carry: its change alone."""
+
+    def handle(context: Context) -> str:
+        change = build(context)
+        if isinstance(change, str):
+            return change
+        if change is None:
+            return otherwise(context)
+        if changes_apply(tenant=context.tenant, changes=[change]).unstored:
+            return not_stored(context)
+        return change.note
 
     return handle
+
+
+def not_stored(context: Context) -> str:
+    """A ``user.updated`` about a user not stored: read from Zoom (the event has only some of
+    its fields)."""
+    _refetch_user(context, str(context.object.get("id")))
+    return f"{FETCHED}: not stored yet."
+
+
+def _user_updated_twice(context: Context) -> str:
+    obj, old = context.object, context.payload.get("old_object") or {}
+    for user_id in {old["id"], obj["id"]}:
+        _refetch_user(context, user_id)
+    return f"{FETCHED}: the event named two users, so both were read again."
 
 
 def user_gone(context: Context) -> str:
@@ -158,49 +232,6 @@ def _refetch_user(context: Context, user_id: str) -> None:
     user_refresh(tenant=context.tenant, client=client_for_tenant(context.tenant), user=user)
 
 
-# --- meetings and webinars -----------------------------------------------------------------
-
-
-def _hosted_stale(context: Context) -> bool:
-    host = str(context.object.get("host_id") or "")
-    return bool(host) and _older_than(subtree_observed_at(context.tenant, host), context.at)
-
-
-def _merged(model: type[Meeting] | type[Webinar], context: Context) -> dict[str, Any]:
-    """The event's object on top of the stored one, ``settings`` merged key by key (an
-    ``updated`` event carries only the changed settings)."""
-    obj = dict(context.object)
-    if isinstance(obj.get("settings"), dict):
-        stored = (
-            model.objects.filter(tenant=context.tenant, zoom_id=obj.get("id"))
-            .values_list("zoom_data", flat=True)
-            .first()
-        )
-        settings = (stored or {}).get("settings") or {}
-        obj["settings"] = {**settings, **obj["settings"]}
-    return obj
-
-
-def _upsert_hosted(webinar: bool) -> Callable[[Context], str]:
-    model = Webinar if webinar else Meeting
-    upsert = webinars_upsert if webinar else meetings_upsert
-
-    def handle(context: Context) -> str:
-        if context.payload.get("scope") == "single" or context.payload.get("operation") == "single":
-            return _refetch_hosted(context, webinar)  # one occurrence of a recurring one
-        if _hosted_stale(context):
-            return STALE
-        upsert(
-            tenant=context.tenant,
-            items=[_merged(model, context)],
-            synced_at=context.at,
-            partial=True,
-        )
-        return ""
-
-    return handle
-
-
 def _deleted_hosted(webinar: bool) -> Callable[[Context], str]:
     mark = webinar_mark_deleted if webinar else meeting_mark_deleted
 
@@ -209,15 +240,6 @@ def _deleted_hosted(webinar: bool) -> Callable[[Context], str]:
             return _refetch_hosted(context, webinar)  # one occurrence deleted, not the series
         mark(tenant=context.tenant, zoom_id=context.object.get("id"), deleted_at=context.at)
         meetings_mark_orphans(tenant=context.tenant, deleted_at=context.at)
-        return ""
-
-    return handle
-
-
-def _meeting_status(status: str) -> Callable[[Context], str]:
-    def handle(context: Context) -> str:
-        obj = {"id": context.object.get("id"), "status": status}
-        meetings_upsert(tenant=context.tenant, items=[obj], synced_at=context.at, partial=True)
         return ""
 
     return handle
@@ -243,23 +265,16 @@ def _refetch_hosted(context: Context, webinar: bool) -> str:
 # --- registrants and recordings ------------------------------------------------------------
 
 
-def _registration(webinar: bool, status: str | None) -> Callable[[Context], str]:
-    upsert = webinar_registrants_upsert if webinar else meeting_registrants_upsert
+def _nothing(context: Context) -> str:
+    return ""
 
-    def handle(context: Context) -> str:
-        registrant = context.object.get("registrant")
-        if not isinstance(registrant, dict) or not registrant.get("id"):
-            return "No registrant in the event."
-        if _hosted_stale(context):
-            return STALE
-        item = dict(registrant)
-        if status is not None:
-            item["status"] = status
-        entries = [(context.object.get("id"), item)]
-        upsert(tenant=context.tenant, entries=entries, synced_at=context.at, partial=True)
-        return ""
 
-    return handle
+def _refetch_meeting(context: Context) -> str:
+    return _refetch_hosted(context, webinar=False)
+
+
+def _refetch_webinar(context: Context) -> str:
+    return _refetch_hosted(context, webinar=True)
 
 
 def recording_completed(context: Context) -> str:
@@ -310,34 +325,45 @@ def app_deauthorized(context: Context) -> str:
     return ""
 
 
-HANDLERS: dict[str, Callable[[Context], str]] = {
-    "user.created": user_created,
-    "user.updated": user_updated,
-    "user.activated": _status("active"),
-    "user.deactivated": _status("inactive"),
-    "user.invitation_accepted": _status("active"),
-    "user.deleted": user_gone,
-    "user.disassociated": user_gone,
-    "meeting.created": _upsert_hosted(webinar=False),
-    "meeting.updated": _upsert_hosted(webinar=False),
-    "meeting.recovered": _upsert_hosted(webinar=False),
-    "meeting.deleted": _deleted_hosted(webinar=False),
-    "meeting.started": _meeting_status(Meeting.Status.STARTED),
-    "meeting.ended": _meeting_status(Meeting.Status.WAITING),
-    "webinar.created": _upsert_hosted(webinar=True),
-    "webinar.updated": _upsert_hosted(webinar=True),
-    "webinar.recovered": _upsert_hosted(webinar=True),
-    "webinar.deleted": _deleted_hosted(webinar=True),
-    "meeting.registration_created": _registration(webinar=False, status=None),
-    "meeting.registration_approved": _registration(webinar=False, status="approved"),
-    "meeting.registration_denied": _registration(webinar=False, status="denied"),
+#: Events whose change of a record's fields a batch carries (``webhooks.changes``).
+CHANGES: dict[str, Callable[[Context], Built]] = {
+    "user.created": user_created_change,
+    "user.updated": user_updated_change,
+    "user.activated": _user_status_change("active"),
+    "user.deactivated": _user_status_change("inactive"),
+    "user.invitation_accepted": _user_status_change("active"),
+    "meeting.created": _hosted_change(webinar=False),
+    "meeting.updated": _hosted_change(webinar=False),
+    "meeting.recovered": _hosted_change(webinar=False),
+    "meeting.started": _meeting_status_change(Meeting.Status.STARTED),
+    "meeting.ended": _meeting_status_change(Meeting.Status.WAITING),
+    "webinar.created": _hosted_change(webinar=True),
+    "webinar.updated": _hosted_change(webinar=True),
+    "webinar.recovered": _hosted_change(webinar=True),
+    "meeting.registration_created": _registration_change(webinar=False, status=None),
+    "meeting.registration_approved": _registration_change(webinar=False, status="approved"),
+    "meeting.registration_denied": _registration_change(webinar=False, status="denied"),
     # A cancelled registration is listed no more as approved; Zoom's registrant listings
     # know only approved, pending and denied, and the sandbox lists it as denied.
-    "meeting.registration_cancelled": _registration(webinar=False, status="denied"),
-    "webinar.registration_created": _registration(webinar=True, status=None),
-    "webinar.registration_approved": _registration(webinar=True, status="approved"),
-    "webinar.registration_denied": _registration(webinar=True, status="denied"),
-    "webinar.registration_cancelled": _registration(webinar=True, status="denied"),
+    "meeting.registration_cancelled": _registration_change(webinar=False, status="denied"),
+    "webinar.registration_created": _registration_change(webinar=True, status=None),
+    "webinar.registration_approved": _registration_change(webinar=True, status="approved"),
+    "webinar.registration_denied": _registration_change(webinar=True, status="denied"),
+    "webinar.registration_cancelled": _registration_change(webinar=True, status="denied"),
+}
+# What is read from Zoom instead, when an event's change cannot be applied as it stands.
+_OTHERWISE: dict[str, Callable[[Context], str]] = {
+    "user.updated": _user_updated_twice,
+    **{f"meeting.{name}": _refetch_meeting for name in ("created", "updated", "recovered")},
+    **{f"webinar.{name}": _refetch_webinar for name in ("created", "updated", "recovered")},
+}
+
+HANDLERS: dict[str, Callable[[Context], str]] = {
+    **{name: _applied(build, _OTHERWISE.get(name, _nothing)) for name, build in CHANGES.items()},
+    "user.deleted": user_gone,
+    "user.disassociated": user_gone,
+    "meeting.deleted": _deleted_hosted(webinar=False),
+    "webinar.deleted": _deleted_hosted(webinar=True),
     "recording.completed": recording_completed,
     "recording.deleted": _recording_gone(trashed=False),
     "recording.trashed": _recording_gone(trashed=True),

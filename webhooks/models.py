@@ -2,8 +2,9 @@
 
 Every verified delivery is one ``WebhookEvent`` (the envelope ``{"event", "event_ts",
 "payload": {"account_id", "object", …}}``, FACTS.md §3.5), keyed against duplicates by
-``dedupe_key`` (event, ``event_ts``, object id: Zoom gives no delivery id it promises unique, and
-retries a delivery that got no 200 up to three times). Unverified requests leave no row.
+``dedupe_key`` (event, ``event_ts``, object id and a digest of the payload: Zoom gives no
+delivery id it promises unique, and retries a delivery that got no 200 up to three times; two
+changes of one object in one millisecond are two events). Unverified requests leave no row.
 """
 
 from __future__ import annotations
@@ -61,3 +62,34 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} ({self.account_id or 'no account'})"
+
+
+class ObservedFields(models.Model):
+    """When Zoom last showed each field of one record, where webhook events told more than the
+    record's ``synced_at`` says: a ``*.updated`` event carries only the fields that changed, so
+    an older event delivered late may still carry a field nothing newer touched.
+
+    ``fields`` maps Zoom's keys of the object (``settings.<key>`` for a setting) to when an
+    applied event showed them (microseconds since the epoch); ``others_at`` is when the other
+    fields were last shown (None: never, the record was made from an event). It holds only while
+    the record's ``synced_at`` is still ``record_synced_at``: a write by anyone else (a sync, a
+    read from Zoom) showed every field it wrote at its own time, which the record then says."""
+
+    #: Holds nothing of Zoom's data but field names; deleted with it anyway.
+    deleted_with_synced_data = True
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=64, help_text="The record's model, as app_label.model.")
+    record_id = models.BigIntegerField(help_text="The record's local id.")
+    record_synced_at = models.DateTimeField()
+    others_at = models.DateTimeField(null=True, blank=True)
+    fields = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "observed fields"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_id"], name="observed_fields_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id}: {len(self.fields)} fields observed by events"

@@ -3,7 +3,7 @@
 - ``process_received_events()``: applies every event received and not yet taken
   (``webhooks.processing.events_drain``); the receiver asks for one with
   :func:`enqueue_drain`, which queues at most one per process every ``DRAIN_EVERY_SECONDS``
-  (a burst of deliveries becomes a few tasks, each applying a batch, not a task per event);
+  (a burst of deliveries becomes a few tasks a second, each applying batches, not a task per event);
 - ``process_event(event_id)``: routes a stored event to its tenant (``webhooks.routing``) and
   applies it (``webhooks.processing``); a failure is retried a bounded number of times, then
   left failed with the error for an administrator to re-process.
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -21,9 +22,11 @@ from django_q.tasks import async_task
 from webhooks.models import WebhookEvent
 from webhooks.processing import MAX_ATTEMPTS, event_process, events_drain
 
+logger = logging.getLogger(__name__)
+
 TASK_GROUP = "zoom-webhooks"
 DRAIN_TASK = "webhooks.tasks.process_received_events"
-DRAIN_EVERY_SECONDS = 0.05
+DRAIN_EVERY_SECONDS = 0.2
 
 
 def process_event(event_id: int) -> str:
@@ -53,39 +56,55 @@ def enqueue_event(event_id: int) -> None:
 
 class _DrainRequests:
     """Queues a drain task at once, or, within ``DRAIN_EVERY_SECONDS`` of the last one, from a
-    timer at the end of that time: every stored event is followed by a drain queued after it
-    was committed (a drain takes what is there when it starts), and a burst costs one task per
-    interval. Per process; threads share it."""
+    thread of its own at the end of that time: every stored event is followed by a drain queued
+    after it was committed (a drain takes what is there when it starts), and a burst costs one
+    task per interval. Per process; threads share it. The thread lives as long as the process
+    and keeps its database connection (``CONN_MAX_AGE``): queueing a task costs an insert, not
+    a connection."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._last = 0.0
-        self._timer: threading.Timer | None = None
+        self._due = False  # a drain is to be queued by the thread
+        self._thread: threading.Thread | None = None
 
     def request(self) -> None:
         if Conf.SYNC:  # tasks run inline (tests): nothing else can store events meanwhile
             _queue_drain()
             return
         with self._lock:
-            if self._timer is not None:
-                return  # the timer's drain comes after this event
-            wait = self._last + DRAIN_EVERY_SECONDS - time.monotonic()
-            if wait > 0:
-                self._timer = threading.Timer(wait, self._flush)
-                self._timer.daemon = True
-                self._timer.start()
+            if self._due:
+                return  # the thread's drain comes after this event
+            if time.monotonic() - self._last < DRAIN_EVERY_SECONDS:
+                self._due = True
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="zoom-webhook-drains", daemon=True
+                    )
+                    self._thread.start()
+                self._lock.notify()
                 return
             self._last = time.monotonic()
         _queue_drain()
 
-    def _flush(self) -> None:
-        with self._lock:
-            self._timer = None
-            self._last = time.monotonic()
-        try:
-            _queue_drain()
-        finally:
-            connections.close_all()  # this thread's own (the ORM broker's insert)
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._due:
+                    self._lock.wait()
+                wait = self._last + DRAIN_EVERY_SECONDS - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self._lock:
+                self._due = False
+                self._last = time.monotonic()
+            try:
+                _queue_drain()
+            except Exception:  # the next event asks again; the thread must live on
+                logger.exception("Could not queue the drain of webhook events")
+            finally:
+                for connection in connections.all(initialized_only=True):
+                    connection.close_if_unusable_or_obsolete()
 
 
 _drain_requests = _DrainRequests()
@@ -97,4 +116,6 @@ def enqueue_drain() -> None:
 
 
 def _queue_drain() -> None:
-    async_task(DRAIN_TASK, group=TASK_GROUP)
+    # Not saved when it succeeds: a drain a few times a second would push every other task's
+    # result out of the kept ones (a failure is kept).
+    async_task(DRAIN_TASK, group=TASK_GROUP, save=False)

@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from webhooks.wsgi import with_endpoint
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zoomadmin.settings")
-application = get_wsgi_application()
+# Zoom's event notifications skip the admin's middleware (webhooks.wsgi).
+application = with_endpoint(get_wsgi_application())

@@ -15,6 +15,8 @@ Knows no object kind: a row is a dict of model field values (foreign keys by att
   what a newer sync or event stored;
 - the same key twice in one call is written once (the last row wins), since Zoom lists can
   repeat an item and PostgreSQL refuses to update one row twice in one statement;
+- a row may carry its own ``synced_at`` (webhook events of one batch happened at different
+  times): it is judged and written as of that time instead of the call's;
 - ``partial=True`` is for payloads that carry only some of an object's fields (a list item
   where a "get" was stored, a webhook's changed fields): keys absent from the row keep their
   stored values and ``zoom_data`` is merged key by key (top level). Otherwise a row is the
@@ -172,10 +174,11 @@ def _upsert_batch(
     writes: list[ZoomRecord] = []
     for key, row in batch:
         old = stored.get(key)
-        if old is not None and _as_of(old) > synced_at:
+        row_synced_at = row.get("synced_at") or synced_at
+        if old is not None and _as_of(old) > row_synced_at:
             result.stale += 1
             continue
-        values = dict(row)
+        values = {name: value for name, value in row.items() if name != "synced_at"}
         if partial and old is not None:
             values = {f.attname: getattr(old, f.attname) for f in content} | values
             values["zoom_data"] = {**old.zoom_data, **row.get("zoom_data", {})}
@@ -189,7 +192,7 @@ def _upsert_batch(
             result.unchanged += 1
             result.pks[key] = old.pk
             continue
-        obj.synced_at = synced_at
+        obj.synced_at = row_synced_at
         obj.deleted_at = None
         writes.append(obj)
     if writes:
