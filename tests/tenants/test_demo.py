@@ -67,6 +67,27 @@ def test_the_first_account_is_connected_through_the_consent_page_by_its_owner_an
     assert SyncRun.objects.filter(tenant=tenant).count() == 1
 
 
+def test_a_sandbox_started_anew_has_the_tenant_connected_again_not_left_failing(
+    zoom, zoom_account, first_run, superuser, django_capture_on_commit_callbacks
+):
+    demo(zoom, no_sync=True)
+    tenant = Tenant.objects.get()
+    with zoom.state.lock:  # the next scripts/run: a new sandbox, which knows no grant
+        zoom.state.grants.clear()
+        zoom.state.refresh_tokens.clear()
+        zoom.state.access_tokens.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = demo(zoom)
+
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.CONNECTED
+    assert "through the OAuth screens" in output
+    assert len(zoom.state.grants) == 1
+    run = SyncRun.objects.get(tenant=tenant)
+    assert (run.trigger, run.status) == ("connect", SyncRun.Status.SUCCEEDED)
+
+
 def test_a_refused_consent_fails_loudly_and_connects_nothing(
     zoom, zoom_account, first_run, superuser
 ):

@@ -291,8 +291,8 @@ def _name_after_the_account(tenant: Tenant) -> None:
     )
     company = str((owner or {}).get("company") or "").strip()[:200]
     if company:
-        Tenant.objects.filter(pk=tenant.pk, name=tenant.name).update(name=company)
-        tenant.name = company
+        if Tenant.objects.filter(pk=tenant.pk, name=tenant.name).update(name=company):
+            tenant.name = company
 
 
 # A per-second 429 that outlasted the client's patience: try again a while later, not at once.

@@ -24,12 +24,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.tasks import enqueue_tenant_sync
 from zoomadmin.tenants.models import Tenant
+from zoomadmin.tenants.tokens import client_for_tenant
+from zoomadmin.zoom.errors import ZoomError
 
 CONNECT = "/accounts/zoom/login/?process=connect"
 HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
@@ -81,10 +83,17 @@ class Command(BaseCommand):
         known = {t.account_id: t for t in Tenant.objects.all()}
         for account in accounts[:count]:
             tenant = known.get(account["id"])
-            if tenant is not None and tenant.status == Tenant.Status.CONNECTED:
+            if (
+                tenant is not None
+                and tenant.status == Tenant.Status.CONNECTED
+                and _still_authorized(tenant)
+            ):
                 self.stdout.write(f"Sandbox account {account['id']} is the tenant {tenant}.")
                 continue
-            tenant = self._connect(user, account, host=options["host"])
+            with override_settings(
+                ZOOM_SYNC_ON_CONNECT=settings.ZOOM_SYNC_ON_CONNECT and not options["no_sync"]
+            ):
+                tenant = self._connect(user, account, host=options["host"])
             first = not SyncRun.objects.filter(tenant=tenant).exists()
             if first and not options["no_sync"] and not settings.ZOOM_SYNC_ON_CONNECT:
                 enqueue_tenant_sync(tenant.pk, trigger="demo")
@@ -142,6 +151,17 @@ class Command(BaseCommand):
         if not superusers.exists():
             call_command("zoom_superuser", stdout=self.stdout)
         return superusers.first()
+
+
+def _still_authorized(tenant: Tenant) -> bool:
+    """Whether the sandbox still honours the tenant's grant: it keeps grants in memory, so a
+    sandbox started anew (the next ``scripts/run``) has forgotten the last one's, and the tenant
+    is connected again instead of failing its first sync."""
+    try:
+        client_for_tenant(tenant).get_me()
+    except ZoomError:
+        return False
+    return True
 
 
 def _messages(client: Client, location: str) -> str:
