@@ -5,8 +5,8 @@
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/webhooks.py   # the Redis broker
 
 The app runs as in production (README "Running in production"): gunicorn with ``--workers``
-(2) on PostgreSQL (its own database, ``--database``, created if missing and migrated), with
-``DJANGO_DEBUG=0``, and one ``qcluster`` (django-q2 on the ORM broker, or on Redis when
+(2) of ``--threads`` (8) on PostgreSQL (its own database, ``--database``, created if missing
+and migrated), with ``DJANGO_DEBUG=0``, and one ``qcluster`` (django-q2 on the ORM broker, or on Redis when
 ``REDIS_URL`` is set). The sandbox Zoom runs in a child process, seeded with one account that
 the bench connects as a tenant and syncs in full.
 
@@ -27,6 +27,13 @@ to the record's change (p50/p95: the event's ``received_at`` to its ``processed_
 set once its change is in the record), and whether the final records equal the sandbox's
 state, field by field. Targets: at least 1,000 events/s received, p99 at most 20 ms, none
 lost, the final state exact, receipt-to-record p95 at most 2 s.
+
+Two readings of the throughput and latency targets: as fast as answered (the default, a closed
+loop: with ``--concurrency`` requests always in flight, the mean latency is concurrency ÷
+throughput, so p99 ≤ 20 ms at 32 in flight needs well over 1,600 events/s), and at a paced
+``--rate 1000`` (an open loop, at most ``--concurrency`` in flight: the latency of each event
+at the rate Zoom would send; the throughput target is then whether the app kept up). The
+machine's load average is printed before and after: other work on it shows in the figures.
 """
 
 from __future__ import annotations
@@ -397,6 +404,10 @@ def _wait_processed(tenant, stored_expected: int, timeout: float) -> float:
     return time.perf_counter() - started
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -451,12 +462,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=0, help="events/s (0: as fast as answered)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="gunicorn threads per worker (production: 8)"
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="zoomadmin_bench_webhooks")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    load_before = _load()  # others' work, before the bench's own
     rng = random.Random(args.seed)
 
     _environment(args)
@@ -567,8 +581,16 @@ def main() -> None:
             f"{len(differences)} fields differ from the sandbox"
             + (f" (e.g. {', '.join(differences[:5])})" if differences else "")
         )
+        if args.rate:
+            # Paced: the rate is the bench's; whether the app answered at that pace is the app's.
+            pace = (
+                f"kept up with {args.rate:,.0f}/s",
+                args.rate >= 1000 and throughput >= 0.98 * args.rate,
+            )
+        else:
+            pace = ("≥ 1,000 events/s", throughput >= 1000)
         targets = [
-            ("≥ 1,000 events/s", throughput >= 1000),
+            pace,
             ("p99 ≤ 20 ms", _percentile(latencies, 0.99) <= 0.020),
             ("0 lost", stored == len(announced)),
             ("final state exact", not differences),
@@ -577,7 +599,7 @@ def main() -> None:
         print(
             "[targets] " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets)
         )
-        print(f"  logs: {log_dir}")
+        print(f"  logs: {log_dir}; load average at the start {load_before}, at the end {_load()}")
     finally:
         _stop(processes)
         parent.send(("stop", None))

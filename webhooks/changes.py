@@ -93,7 +93,9 @@ def changes_apply(*, tenant: Tenant, changes: list[Change]) -> Applied:
     meeting may come in the same batch."""
     applied = Applied()
     with transaction.atomic():
-        status = Tenant.objects.select_for_update().filter(pk=tenant.pk)
+        # As the sync's batches do (zoomadmin.sync.engine), without blocking inserts that only
+        # refer to the tenant (FOR NO KEY UPDATE).
+        status = Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk)
         if list(status.values_list("status", flat=True)) in ([], [Tenant.Status.DISCONNECTED]):
             for change in changes:
                 change.note = DISCONNECTED
