@@ -132,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "zoomadmin.tenants.backends.PermissionBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 

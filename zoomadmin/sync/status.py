@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import formats, timezone
 from django_q.models import Task
@@ -35,9 +36,7 @@ def sync_task_name(tenant_id: int) -> str:
 def tenant_sync_status(tenant: Tenant, *, now: datetime | None = None) -> dict[str, Any]:
     """The running run and the last finished one (``run_progress`` with their page's ``url``),
     and the syncs skipped in the last day, newest first."""
-    runs = SyncRun.objects.filter(tenant=tenant).order_by("-started_at", "-pk")
-    current = runs.filter(status=SyncRun.Status.RUNNING).first()
-    last = runs.exclude(status=SyncRun.Status.RUNNING).first()
+    current, last = _current_and_last(tenant)
     return {
         "running": current is not None and not run_is_stalled(current),
         "current": _with_url(current),
@@ -45,6 +44,19 @@ def tenant_sync_status(tenant: Tenant, *, now: datetime | None = None) -> dict[s
         "skipped": skipped_syncs(tenant, since=(now or timezone.now()) - SKIPPED_SINCE),
         "runs_url": reverse("admin:sync_syncrun_changelist") + f"?tenant__id__exact={tenant.pk}",
     }
+
+
+def _current_and_last(tenant: Tenant) -> tuple[SyncRun | None, SyncRun | None]:
+    """The newest running run and the newest other one, in one query."""
+    runs = SyncRun.objects.filter(tenant=tenant).order_by("-started_at", "-pk").values("pk")
+    running = SyncRun.Status.RUNNING
+    newest = Q(pk=Subquery(runs.filter(status=running)[:1])) | Q(
+        pk=Subquery(runs.exclude(status=running)[:1])
+    )
+    found = list(SyncRun.objects.filter(newest))
+    current = next((run for run in found if run.status == running), None)
+    last = next((run for run in found if run.status != running), None)
+    return current, last
 
 
 def running_tenant_ids(tenant_ids: list[int]) -> set[int]:
