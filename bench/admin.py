@@ -390,8 +390,9 @@ def _pages(tenant) -> list[tuple[str, str]]:
         (Webinar, ["Quarterly"], f"host__id__exact={webinar.host_id}", webinar),
         (
             MeetingRegistrant,
-            # a tenth of them, one of them, and two words: one in every row, one in few
-            ["guest7.", rare.email.split("@")[0], "Number 999"],
+            # a tenth of them, one of them, two words (one in every row, one in few), and one
+            # registrant's Zoom id
+            ["guest7.", rare.email.split("@")[0], "Number 999", rare.zoom_id],
             f"meeting__id__exact={big.pk}",
             registrant,
         ),

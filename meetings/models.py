@@ -220,6 +220,9 @@ class MeetingRegistrant(BaseRegistrant):
                 include=["tenant", *REGISTRANT_SEARCHED],
             ),
             models.Index(fields=["tenant", "email"], name="mregistrant_tenant_email"),
+            # The search's "=zoom_id", of one tenant or of all (the unique key leads with the
+            # meeting, not the id).
+            models.Index(fields=["zoom_id"], name="mregistrant_zoom_id"),
         ]
 
 
@@ -249,6 +252,9 @@ class WebinarRegistrant(BaseRegistrant):
                 include=["tenant", *REGISTRANT_SEARCHED],
             ),
             models.Index(fields=["tenant", "email"], name="wregistrant_tenant_email"),
+            # The search's "=zoom_id", of one tenant or of all (the unique key leads with the
+            # meeting, not the id).
+            models.Index(fields=["zoom_id"], name="wregistrant_zoom_id"),
         ]
 
 
@@ -325,6 +331,8 @@ class CloudRecording(ZoomRecord):
             models.Index(fields=["meeting_zoom_id"], name="recording_meeting_zoom_id"),
             models.Index(fields=["tenant", "host_zoom_id"], name="recording_tenant_host"),
             models.Index(fields=["tenant", "meeting_zoom_id"], name="recording_tenant_meeting"),
+            # The search's "=zoom_id" (of recordings, and of files by their recording's).
+            models.Index(fields=["zoom_id"], name="recording_zoom_id"),
         ]
 
     def __str__(self) -> str:
@@ -383,6 +391,7 @@ class RecordingFile(ZoomRecord):
                 name="recfile_list",
                 include=["tenant"],
             ),
+            models.Index(fields=["zoom_id"], name="recfile_zoom_id"),  # the search's "=zoom_id"
         ]
 
     def __str__(self) -> str:

@@ -72,6 +72,8 @@ class ZoomUser(ZoomRecord):
             models.Index(fields=["tenant", "role_name"], name="users_tenant_role"),
             models.Index(fields=["tenant", "dept"], name="users_tenant_dept"),
             models.Index(fields=["tenant", "last_name", "first_name"], name="users_tenant_name"),
+            # The search's "=zoom_id" of all tenants (the unique key leads with the tenant).
+            models.Index(fields=["zoom_id"], name="users_zoom_id"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.db.migrations.state import ProjectState
 
 from meetings.models import MeetingRegistrant
 from zoomadmin.records.lists import search_records
+from zoomadmin.records.models import ZoomRecord
 from zoomadmin.records.trigram import TrigramIndexes, index_name, trigram_available
 
 on_postgresql = pytest.mark.skipif(
@@ -71,6 +72,29 @@ def test_the_admins_search_of_several_columns_is_one_bitmap_of_their_indexes():
     assert "BitmapOr" in plan and "Seq Scan" not in plan, plan
     for column in ("email", "first_name", "last_name"):
         assert index_name("meetings_meetingregistrant", column) in plan
+
+
+def _leading_columns(model) -> list[list[str]]:
+    """The fields of each index and unique constraint of ``model``, in order."""
+    meta = model._meta
+    found = [list(index.fields) for index in meta.indexes]
+    found += [list(c.fields) for c in meta.constraints if getattr(c, "fields", None)]
+    found += [[f.name] for f in meta.fields if f.db_index or f.unique]
+    return [[name.lstrip("-") for name in fields] for fields in found]
+
+
+def test_a_search_by_zoom_id_has_an_index_that_leads_with_it():
+    """``=zoom_id`` (and ``=meeting_zoom_id``) of every list of Zoom records, in the whole
+    table (a superuser's) or in a staff member's tenants, is served by an index that starts
+    with that column: one on (tenant, zoom_id) or (tenant, meeting, zoom_id), as the unique
+    keys are, would be read from end to end."""
+    for model in apps.get_models():
+        if not issubclass(model, ZoomRecord):
+            continue
+        fields = getattr(admin.site._registry.get(model), "search_fields", ())
+        for name in (name[1:] for name in fields if name[:1] == "=" and "__" not in name):
+            indexes = _leading_columns(model)
+            assert [name] in [columns[:1] for columns in indexes], (model, name)
 
 
 # --- the migration without the extension -----------------------------------------------------
