@@ -16,7 +16,9 @@ sending the tenant's token in the header only, and only to Zoom's hosts
   each time, then moved (or uploaded) under its final name; the stored size must be Zoom's
   ``file_size``, else the copy is deleted and the file fails with the reason. It records
   ``archive_name``, ``archive_size`` and ``archived_at``, and a file already archived with
-  that size is not downloaded again. Nothing here is a write to Zoom: no audit of writes.
+  that size is not downloaded again: by its record, or found at its place (its tenant was
+  disconnected, which deletes the records, not the archive, and connected again). Nothing
+  here is a write to Zoom: no audit of writes.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ def recording_file_archive(
     """Copy one file into ``storage``; a note for its outcome. ArchiveFailed says why a file
     was not archived; the account-wide refusals (authorization, rate limit) are raised as
     Zoom's, for the job to stop or pause."""
-    if is_archived(storage, recording_file):
+    if is_archived(storage, recording_file) or _found_in_archive(tenant, recording_file, storage):
         return _already(recording_file)  # also once Zoom has deleted it: the copy is kept
     refusal = download_refusal(recording_file, verb="archive")
     if refusal:
@@ -238,6 +240,21 @@ def recording_file_archive(
             archive_name=stored, archive_size=size, archived_at=timezone.now()
         )
     return f"Archived as {stored} ({size_words(size)})."
+
+
+def _found_in_archive(tenant: Tenant, recording_file: RecordingFile, storage: Storage) -> bool:
+    """Whether a file the record does not know as archived is in the archive all the same, at
+    its place and with Zoom's size (archived before its tenant was disconnected, which deletes
+    the records but not the archive, and connected again): then the record takes it."""
+    if recording_file.archive_name or recording_file.file_size is None:
+        return False
+    name = archive_name_for(tenant, recording_file)
+    if not storage.exists(name) or storage.size(name) != recording_file.file_size:
+        return False
+    found = {"archive_name": name, "archive_size": recording_file.file_size}
+    RecordingFile.objects.filter(pk=recording_file.pk).update(**found, archived_at=timezone.now())
+    recording_file.archive_name, recording_file.archive_size = name, recording_file.file_size
+    return True
 
 
 class _Partial:

@@ -39,6 +39,7 @@ from tests.tenants.factories import make_tenant
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
 from zoomadmin.jobs.runner import job_run, jobs_create
 from zoomadmin.tenants.models import TenantMembership, ZoomWrite
+from zoomadmin.tenants.services import tenant_disconnect
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import DOWNLOAD_CHUNK_SIZE
 
@@ -128,6 +129,38 @@ def test_a_second_archive_skips_what_is_archived_without_downloading(
     assert len(sandbox.state.stats.download_requests) == seen  # Zoom was not asked
     for recording_file in RecordingFile.objects.filter(pk__in=archived):
         assert recording_file.archive_name == archived[recording_file.pk]
+
+
+def test_the_archive_outlives_a_disconnect_and_is_found_again_without_downloading(
+    admin_client, admin_user, tenant, sandbox, archive_dir, zoom_settings
+):
+    """Disconnect deletes the synced records, not the archive storage: connected and synced
+    again, the tenant's archive finds its copies where they are, with Zoom's size."""
+    files = present_files(tenant)[:3]
+    action_post(admin_client, FILES_URL, "archive_recording_files", files)
+    on_disk = files_on_disk(archive_dir)
+    names = sorted(
+        RecordingFile.objects.filter(pk__in=[f.pk for f in files]).values_list(
+            "archive_name", flat=True
+        )
+    )
+    tenant_disconnect(tenant=tenant, by_user=admin_user, reason="test", revoke=False)
+    assert not RecordingFile.objects.filter(tenant=tenant).exists()
+    tenant = connect_small(zoom_settings, admin_user)
+    again = RecordingFile.objects.filter(tenant=tenant, zoom_id__in=[f.zoom_id for f in files])
+    assert sorted(again.values_list("archive_name", flat=True)) == ["", "", ""]
+    seen = len(sandbox.state.stats.download_requests)
+
+    action_post(admin_client, FILES_URL, "archive_recording_files", list(again))
+
+    job = BulkJob.objects.latest("pk")
+    assert (job.status, job.succeeded, job.failed) == ("done", 3, 0)
+    assert all(
+        m.startswith("Already archived as ") for m in job.items.values_list("message", flat=True)
+    )
+    assert len(sandbox.state.stats.download_requests) == seen  # Zoom was not asked
+    assert sorted(again.values_list("archive_name", flat=True)) == names
+    assert files_on_disk(archive_dir) == on_disk  # no second copy beside the first
 
 
 def test_a_size_mismatch_fails_that_file_and_keeps_nothing(
