@@ -52,7 +52,7 @@ MESSAGES_DEFAULT_DAYS = 7
 PHONE_HINTS = {
     1001: "Zoom Phone knows only users with a Zoom Phone licence (on a Business or Enterprise "
     "account): this user has none, or is no longer in Zoom.",
-    2031: "Zoom Phone is not part of this Zoom account.",
+    2001: "Zoom Phone is not part of this Zoom account.",
 }
 MESSAGES_HINTS = {
     200: "For an account-level app, Zoom shows chat messages only on behalf of a user whose "
@@ -115,9 +115,13 @@ class _DateRangeForm(LiveForm):
 
 
 def month_from(start: date) -> date:
-    """The last day of the month that begins on ``start`` (Jan 31 -> Feb 28, Mar 1 -> Mar 31):
-    the longest range Zoom answers phone recordings for."""
-    return add_months(start, 1) - timedelta(days=1)
+    """The last day of the month that begins on ``start`` (Mar 1 -> Mar 31, Jan 15 -> Feb 14;
+    where the next month is too short for the day, its last day: Jan 31 -> Feb 28, Mar 31 ->
+    Apr 30): the longest range Zoom answers phone recordings for."""
+    same_day = add_months(start, 1)
+    if same_day.day < start.day:  # clamped: no such day next month
+        return same_day
+    return same_day - timedelta(days=1)
 
 
 class PhoneRecordingsForm(_DateRangeForm):

@@ -144,6 +144,23 @@ def test_a_user_without_zoom_phone_sees_zoom_s_answer_in_words(admin_client, ten
     assert 'id="result_list"' not in page
 
 
+def test_zoom_unanswered_is_said_in_words_with_what_to_do(admin_client, tenant, sandbox):
+    """Zoom answering 503 (after the client's retries) shows Zoom's status in words on the page,
+    not an error page, and says nothing of a change: a live view only reads."""
+    user = active_user(tenant, sandbox)
+    give_phone_recordings(sandbox, user, [1])
+    sandbox.config.script_fault(ScriptedFault("503", count=10, path_prefix="/v2/phone/users"))
+
+    response = admin_client.get(url("phone_recordings", user))
+    sandbox.config.clear_faults()
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "503" in page and "open the page again" in page
+    assert "Zoom may have done it" not in page and "re-sync" not in page
+    assert 'id="result_list"' not in page
+
+
 def test_a_missing_scope_is_shown_with_the_scope_to_add(admin_client, tenant, sandbox):
     user = active_user(tenant, sandbox)
     give_phone_recordings(sandbox, user, [1])
@@ -439,3 +456,25 @@ def test_the_default_ranges_are_what_zoom_allows():
     assert phone.is_valid() and messages.is_valid()
     assert (phone.cleaned_data["from"], phone.cleaned_data["to"]) == (date(2026, 3, 1), today)
     assert messages.cleaned_data["from"] == today - timedelta(days=live.MESSAGES_DEFAULT_DAYS - 1)
+
+
+@pytest.mark.parametrize(
+    "start, last",
+    [
+        ("2026-03-01", "2026-03-31"),
+        ("2026-01-15", "2026-02-14"),
+        ("2026-01-28", "2026-02-27"),
+        ("2026-01-31", "2026-02-28"),  # February has no 31st: the month ends with it
+        ("2028-01-31", "2028-02-29"),  # a leap year
+        ("2026-03-31", "2026-04-30"),
+        ("2026-12-15", "2027-01-14"),
+    ],
+)
+def test_a_phone_range_may_reach_the_last_day_of_the_month_from_its_start(start, last):
+    assert live.month_from(date.fromisoformat(start)) == date.fromisoformat(last)
+    today = date.fromisoformat(last) + timedelta(days=5)  # within Zoom's six months
+    ok = live.PhoneRecordingsForm.from_query({"from": start, "to": last}, today=today)
+    assert ok.is_valid(), ok.errors
+    beyond = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    refused = live.PhoneRecordingsForm.from_query({"from": start, "to": beyond}, today=today)
+    assert not refused.is_valid() and "to" in refused.errors

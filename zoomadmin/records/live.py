@@ -30,7 +30,7 @@ from django.utils.http import urlencode
 from zoomadmin.records.models import ZoomRecord
 from zoomadmin.tenants.tokens import client_for_tenant
 from zoomadmin.zoom.client import ZoomClient
-from zoomadmin.zoom.errors import ZoomError, ZoomPageTokenExpired, in_words
+from zoomadmin.zoom.errors import ZoomError, ZoomPageTokenExpired, ZoomUnavailable, in_words
 
 # Zoom's answer to a token without the operation's scope: 4700 in Zoom's error reference,
 # 4711 "Invalid access token, does not contain scopes:[…]" as observed (FACTS.md §6).
@@ -64,7 +64,10 @@ class LivePage:
 def refusal_in_words(
     error: ZoomError, *, scope: str, hints: Mapping[int, str] | None = None
 ) -> str:
-    """Zoom's refusal of a live view as an administrator reads it, with what to do about it."""
+    """Zoom's refusal of a live view as an administrator reads it, with what to do about it
+    (a live view only reads: no "Zoom may have done it" for one that went unanswered)."""
+    if isinstance(error, ZoomUnavailable):
+        return f"{error}. Nothing was changed: open the page again to ask Zoom once more."
     text = in_words(error)
     if isinstance(error, ZoomPageTokenExpired):
         return f"{text}. Zoom keeps a page link 15 minutes: start again from the first page."
