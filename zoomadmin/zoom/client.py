@@ -101,28 +101,52 @@ class UnsafeApiPath(ValueError):
     """A raw request's path that could reach something other than the API base."""
 
 
-# A segment of a Zoom path: ids, emails, and the escapes Zoom's paths use (``%40`` "@", ``%2B``,
-# ``%3D``, ``%3A``, and ``%25XX``: a meeting UUID with "/" is double-encoded, "%252F").
-_PATH_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~@+=:-]|%(?:25[0-9A-Fa-f]{2}|40|2[Bb]|3[DdAa]))+$")
+# A segment of a Zoom path: ids, emails, UUIDs, and the escapes Zoom's paths use: ``%40`` "@",
+# ``%2B`` "+", ``%3D`` "=", ``%3A`` ":", ``%2F`` "/" (a UUID holding one "/", encoded once), and
+# ``%25XX`` (a UUID that starts with "/" or holds "//" is double-encoded: "%252F").
+_PATH_SEGMENT = re.compile(r"(?:[A-Za-z0-9._~@+=:-]|%(?:25[0-9A-Fa-f]{2}|40|2[BbFf]|3[DdAa]))+")
+# What a segment may hold once decoded: the same characters, "/" and what is left to decode.
+# No whitespace, control character, backslash or non-ASCII text, which no Zoom path holds.
+_DECODED_SEGMENT = re.compile(r"[A-Za-z0-9._~@+=:/%-]*")
+# Zoom decodes a segment twice; one still changing after this many decodings is refused.
+_MAX_DECODINGS = 10
 
 
 def api_path(path: str) -> str:
     """``path`` when it can name nothing but a resource under the API base, else
     UnsafeApiPath: it starts with one ``/``, has no scheme, host, query or fragment (those go
-    apart), no empty segment, no character or escape a Zoom path has not, and no segment that
-    decodes (however often) to dots or holds a backslash."""
+    apart), and each segment is non-empty and holds only what Zoom paths hold. Zoom decodes a
+    segment more than once, so each decoding of it must still hold only that, be more than
+    ``/`` and have no ``.`` or ``..`` between its slashes; the first, no empty piece either (a
+    UUID with a leading ``/`` or a ``//`` is sent double-encoded)."""
     if not path.startswith("/") or path.startswith("//"):
         raise UnsafeApiPath("The path must start with a single / (it is appended to the API base).")
     for segment in path[1:].split("/"):
         if not segment:
             raise UnsafeApiPath("The path has an empty segment.")
-        if not _PATH_SEGMENT.match(segment):
+        if not _PATH_SEGMENT.fullmatch(segment):
             raise UnsafeApiPath(f"The path segment {segment!r} has characters a Zoom path has not.")
-        decoded = segment
-        for _ in range(3):
-            decoded = urllib.parse.unquote(decoded)
-        if not decoded.strip(".") or "\\" in decoded:
-            raise UnsafeApiPath("The path may not go up (. or ..), however it is encoded.")
+        text = segment
+        for decodings in range(_MAX_DECODINGS):
+            pieces = text.split("/")
+            if not any(pieces):
+                raise UnsafeApiPath(f"The path segment {segment!r} decodes to nothing but /.")
+            if decodings == 1 and "" in pieces:
+                # Zoom's front end decodes once and mangles a leading "/" or a "//": a UUID
+                # holding them must be double-encoded.
+                raise UnsafeApiPath(f"The path segment {segment!r} must be double-encoded.")
+            if "." in pieces or ".." in pieces:
+                raise UnsafeApiPath("The path may not go up (. or ..), however it is encoded.")
+            decoded = urllib.parse.unquote(text)
+            if decoded == text:
+                break
+            if not _DECODED_SEGMENT.fullmatch(decoded):
+                raise UnsafeApiPath(
+                    f"The path segment {segment!r} decodes to characters a Zoom path has not."
+                )
+            text = decoded
+        else:
+            raise UnsafeApiPath(f"The path segment {segment!r} is encoded too many times.")
     return path
 
 
