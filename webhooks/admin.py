@@ -14,11 +14,12 @@ from django.utils.html import format_html
 from webhooks.models import WebhookEvent
 from webhooks.tasks import enqueue_drain
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.records.lists import ScalableFiltersMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class WebhookEventAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["received_at", "event", "tenant", "account_id", "status", "note", "deliveries"]
     actions = ["reprocess_events"]
     list_filter = ["status", "event", "tenant"]

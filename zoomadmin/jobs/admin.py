@@ -23,18 +23,20 @@ from zoomadmin.jobs.operations import get_operation
 from zoomadmin.jobs.runner import job_retry_failed
 from zoomadmin.jobs.tasks import enqueue_job
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.records.lists import ScalableFiltersMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 ITEMS_PER_PAGE = 100
 
 
 @admin.register(BulkJob)
-class BulkJobAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class BulkJobAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["title", "tenant", "status", "progress", "failed", "created_by", "created"]
     list_filter = ["status", "operation", "tenant"]
     list_select_related = ["tenant", "created_by"]
     search_fields = ["title"]
     date_hierarchy = "created"
+    show_full_result_count = False  # a second COUNT(*) of every job
 
     @admin.display(description="progress")
     def progress(self, job: BulkJob) -> str:

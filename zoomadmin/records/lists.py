@@ -433,11 +433,26 @@ def _autocomplete_media() -> forms.Media:
     return AutocompleteSelect(None, None).media
 
 
-class RecordListsMixin:
+class ScalableFiltersMixin:
+    """Filters that read nothing of the list (``scalable_filters``: no count per choice, no
+    distinct values of a column, the tenant's links only for a few) with their autocomplete's
+    script: the admins of every list that grows (records, events, jobs, runs, the audit)."""
+
+    show_facets = admin.ShowFacets.NEVER  # a count per choice over the whole list
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return scalable_filters(self, super().get_list_filter(request))  # type: ignore[misc]
+
+    @property
+    def media(self) -> forms.Media:
+        # The filters' autocomplete (select2, the admin's own).
+        return super().media + _autocomplete_media()  # type: ignore[misc]
+
+
+class RecordListsMixin(ScalableFiltersMixin):
     """The list and page behaviour of every record admin (see the module's docstring); it goes
     before ``TenantScopedAdmin``, whose scoping it narrows."""
 
-    show_facets = admin.ShowFacets.NEVER  # a count per choice over the whole list
     paginator = KeysFirstPaginator
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
@@ -498,18 +513,10 @@ class RecordListsMixin:
             if field.many_to_one and field.name in names
         ]
 
-    def get_list_filter(self, request: HttpRequest) -> list:
-        return scalable_filters(self, super().get_list_filter(request))  # type: ignore[misc]
-
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
         return search_records(queryset, self.get_search_fields(request), search_term)  # type: ignore[attr-defined]
-
-    @property
-    def media(self) -> forms.Media:
-        # The filters' autocomplete (select2, the admin's own).
-        return super().media + _autocomplete_media()  # type: ignore[misc]
 
     # --- the record's page ---------------------------------------------------------------------
 

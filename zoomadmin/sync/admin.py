@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from zoomadmin.records.lists import ScalableFiltersMixin
 from zoomadmin.sync.models import SyncRun
 from zoomadmin.sync.progress import run_progress
 from zoomadmin.sync.tasks import enqueue_tenant_sync
@@ -22,7 +23,7 @@ OUTCOMES = ("created", "updated", "unchanged", "deleted")
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(TenantScopedAdmin):
+class SyncRunAdmin(ScalableFiltersMixin, TenantScopedAdmin):
     list_display = [
         "tenant",
         "kind",
@@ -36,6 +37,7 @@ class SyncRunAdmin(TenantScopedAdmin):
     ]
     list_filter = ["status", "kind", "trigger", "tenant"]
     date_hierarchy = "started_at"
+    show_full_result_count = False  # a second COUNT(*) of every run
     fields = [
         "tenant",
         "kind",

@@ -40,7 +40,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from webhooks.models import WebhookEvent
 from zoomadmin.records.admin import ReadOnlyMixin
 from zoomadmin.records.display import RelatedList, related_counts, related_links
-from zoomadmin.records.lists import BoundedInlineMixin
+from zoomadmin.records.lists import BoundedInlineMixin, ScalableFiltersMixin
 from zoomadmin.sync.status import running_tenant_ids, tenant_sync_status
 from zoomadmin.sync.tasks import enqueue_tenant_sync
 from zoomadmin.tenants.models import Tenant, TenantAuditEntry, TenantMembership, ZoomWrite
@@ -429,7 +429,7 @@ class TenantMembershipAdmin(TenantScopedAdmin):
 
 
 @admin.register(ZoomWrite)
-class WriteAuditAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class WriteAuditAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
     """The audit of every write this app asked Zoom for: read-only, filterable."""
 
     list_display = [
