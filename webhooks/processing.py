@@ -69,22 +69,31 @@ OUTCOME_FIELDS = ["status", "error", "note", "processed_at"]
 class Drained:
     events: int = 0
     failed: list[WebhookEvent] = field(default_factory=list)
+    #: Stopped at its time budget with events perhaps left: another drain is to go on.
+    more: bool = False
 
 
-def events_drain(*, batch_size: int = BATCH_SIZE, gather: float = 0.0) -> Drained:
-    """Apply every received event that no worker has taken, until none is left.
+def events_drain(
+    *, batch_size: int = BATCH_SIZE, gather: float = 0.0, budget: float | None = None
+) -> Drained:
+    """Apply every received event that no worker has taken, until none is left, or until
+    ``budget`` seconds have passed (then ``more``: a steady stream never leaves none).
 
     ``gather``: seconds to wait after a batch that was not full, so that what arrives meanwhile
     comes as one batch. A batch costs a few queries whatever its size: under a steady stream,
     batches of whatever had arrived since the last (a few dozen) cost several times the CPU per
     event of batches of a few hundred, taken from the same cores that answer Zoom."""
     drained = Drained()
+    started = time.monotonic()
     while batch := _take(batch_size):
         routed = [e for e in events_route(events=batch) if e.status != WebhookEvent.Status.UNROUTED]
         events_apply(routed)
         drained.failed += [e for e in routed if e.status == WebhookEvent.Status.FAILED]
         _save_outcomes(routed)
         drained.events += len(batch)
+        if budget is not None and time.monotonic() - started + gather >= budget:
+            drained.more = True
+            break
         if gather and len(batch) < batch_size:
             time.sleep(gather)
     return drained

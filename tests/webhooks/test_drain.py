@@ -6,6 +6,7 @@ worker at a time; two registrants of one meeting changed in one millisecond are 
 from __future__ import annotations
 
 import copy
+import functools
 import time
 
 import pytest
@@ -41,7 +42,12 @@ def test_a_batch_is_applied_in_the_order_zoom_made_the_changes(
     assert deliver(second) == deliver(first) == 200  # the newer one overtook the older
     assert WebhookEvent.objects.filter(status="received").count() == 2
 
-    assert tasks.process_received_events() == {"events": 2, "failed": 0, "retried": 0}
+    assert tasks.process_received_events() == {
+        "events": 2,
+        "failed": 0,
+        "retried": 0,
+        "more": False,
+    }
 
     # Each carried only its own field: both are in the record (applied one by one, the older
     # one would have been dropped as older than the record).
@@ -116,3 +122,29 @@ def test_registrants_of_one_meeting_changed_in_one_millisecond_are_separate_even
     stored = WebhookEvent.objects.order_by("pk")
     assert stored.count() == 2
     assert list(stored.values_list("deliveries", flat=True)) == [2, 1]
+
+
+def test_a_drain_stops_at_its_budget_and_queues_another_for_the_rest(
+    tenant, sandbox, outbox, deliver, queued, monkeypatch
+):
+    """A steady stream never leaves nothing to take: a drain goes on for its time budget,
+    then leaves its worker to whatever waits and queues a drain for the rest."""
+    zoom = client_for_tenant(tenant)
+    account = sandbox.state.default_account
+    members = [u for u in account.users.values() if u["status"] == "active"][1:4]
+    for user in members:
+        zoom.update_user(user["id"], {"dept": "Budgeted"})
+    for envelope in outbox.take("user.updated"):
+        assert deliver(envelope) == 200
+    queued.clear()  # those the deliveries asked for
+    monkeypatch.setattr(tasks, "DRAIN_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(tasks, "events_drain", functools.partial(tasks.events_drain, batch_size=1))
+
+    first = tasks.process_received_events()
+
+    assert (first["events"], first["more"]) == (1, True)
+    assert len(queued) == 1  # the rest: another drain
+    assert WebhookEvent.objects.filter(status="received").count() == 2
+    while WebhookEvent.objects.filter(status="received").exists():
+        tasks.process_received_events()
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
