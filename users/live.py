@@ -52,7 +52,8 @@ MESSAGES_DEFAULT_DAYS = 7
 PHONE_HINTS = {
     1001: "Zoom Phone knows only users with a Zoom Phone licence (on a Business or Enterprise "
     "account): this user has none, or is no longer in Zoom.",
-    2001: "Zoom Phone is not part of this Zoom account.",
+    2001: "Zoom Phone is not part of this Zoom account.",  # "Account does not exist."
+    2031: "Zoom Phone is not enabled for this Zoom account.",  # other Phone endpoints' code
 }
 MESSAGES_HINTS = {
     200: "For an account-level app, Zoom shows chat messages only on behalf of a user whose "

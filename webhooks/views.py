@@ -89,7 +89,7 @@ def _store(envelope: dict[str, Any], *, request_id: str) -> None:
     (The ORM's create and its IntegrityError took as long as all the rest of the request: this
     is the receiver's whole cost, and Zoom may deliver hundreds a second.)"""
     text = canonical(envelope)
-    fields = event_fields(envelope, text=text)
+    fields = event_fields(envelope)
     row = {
         **fields,
         "request_id": request_id[:200],
@@ -133,13 +133,14 @@ def canonical(envelope: dict[str, Any]) -> str:
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"))
 
 
-def event_fields(envelope: dict[str, Any], *, text: str | None = None) -> dict[str, Any]:
-    """The columns of a stored event, from Zoom's envelope (``text``: its ``canonical``
-    text). ``app_deauthorized`` keeps its ``event_ts`` inside ``payload`` (FACTS.md §3.5).
+def event_fields(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a stored event, from Zoom's envelope. ``app_deauthorized`` keeps its
+    ``event_ts`` inside ``payload`` (FACTS.md §3.5).
 
-    The key against duplicates ends with a digest of the envelope: Zoom's retry of a delivery
+    The key against duplicates ends with a digest of the payload: Zoom's retry of a delivery
     says the same; two changes of one object in one millisecond (two updates by a script) do
-    not, and are two events."""
+    not, and are two events. Not of the whole envelope: ``recording.completed`` carries a
+    ``download_token`` beside the payload, which a retry may well renew."""
     payload = envelope.get("payload") or {}
     event_ts = event_time_ms(envelope.get("event_ts", payload.get("event_ts")))
     obj = payload.get("object") if isinstance(payload.get("object"), dict) else {}
@@ -156,7 +157,7 @@ def event_fields(envelope: dict[str, Any], *, text: str | None = None) -> dict[s
         "event_ts": event_ts,
         "account_id": account_id,
         "object_id": str(obj.get("id") or obj.get("uuid") or "")[:200],
-        "dedupe_key": f"{key[:283]}:{_digest(text or canonical(envelope))}",
+        "dedupe_key": f"{key[:283]}:{_digest(canonical(payload))}",
     }
 
 

@@ -199,6 +199,16 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text(superuser_client, 
     assert meetings[str(rows.meeting.zoom_id)]["topic"] == "'\tTabbed topic"
 
 
+def test_a_separator_inside_a_value_cannot_start_a_cell(superuser_client, rows):
+    """A spreadsheet whose locale splits on ";" still sees one cell: every cell is quoted."""
+    ZoomUser.objects.filter(pk=rows.user.pk).update(first_name='X;=HYPERLINK("http://x")')
+    text = superuser_client.get(_url(ZoomUser, "export"))
+    body = b"".join(text.streaming_content).decode("utf-8-sig")
+    assert '"X;=HYPERLINK(""http://x"")"' in body
+    header, *lines = body.splitlines()
+    assert all(line.startswith('"') and line.endswith('"') for line in [header, *lines])
+
+
 def _by_email(exported: list[dict[str, str]]) -> dict[str, dict[str, str]]:
     return {row["email"]: row for row in exported}
 

@@ -103,6 +103,18 @@ def test_a_verified_event_is_stored_routed_and_a_duplicate_counted_once(
     assert event.tenant == tenant  # routed by payload.account_id (the task ran inline)
 
 
+def test_a_retry_with_a_new_download_token_is_the_same_event(client):
+    """``recording.completed`` carries a ``download_token`` beside its payload (Zoom's
+    example): a retry may renew it, and is still the one event."""
+    envelope = example("recording.completed")
+    assert "download_token" in envelope
+    retry = {**envelope, "download_token": envelope["download_token"] + "-renewed"}
+    assert post(client, json.dumps(envelope).encode()).status_code == 200
+    assert post(client, json.dumps(retry).encode()).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.deliveries == 2
+
+
 def test_an_event_of_an_account_no_tenant_has_is_kept_unrouted(
     client, django_capture_on_commit_callbacks
 ):

@@ -15,8 +15,10 @@ what a person reads, not what the database keeps:
   whatever its number of rows;
 - times are ISO 8601 (UTC), numbers stay numbers;
 - text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
-  tab or a carriage return; OWASP's "CSV Injection") is prefixed with a single quote. Names
-  and topics are anyone's: a registrant names themself on Zoom's public registration page.
+  tab, a carriage return or NUL; OWASP's "CSV Injection") is prefixed with a single quote, and
+  every cell is quoted, so that a separator inside a value cannot start a cell that would be
+  run. Names and topics are anyone's: a registrant names themself on Zoom's public
+  registration page.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from zoomadmin.tenants.models import Tenant
 
 CHUNK_ROWS = 2000
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 class _Echo:
@@ -70,7 +72,9 @@ class _Column:
 
 def csv_rows(queryset: QuerySet, fields: Sequence[models.Field]) -> Iterator[str]:
     """The header line, then one line per record, in ``queryset``'s order."""
-    writer = csv.writer(_Echo())
+    # Every cell quoted: a separator inside a value (a comma, or the semicolon a spreadsheet
+    # splits on in some locales) never starts a cell of its own there.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield "\ufeff" + writer.writerow([_cell(str(field.verbose_name)) for field in fields])
     columns = [_column(field, queryset) for field in fields]
     lookups = [lookup for column in columns for lookup in column.lookups]
