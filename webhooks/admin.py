@@ -11,18 +11,23 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from webhooks.handlers import HANDLERS
 from webhooks.models import WebhookEvent
 from webhooks.tasks import enqueue_drain
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.records.filters import code_filter
 from zoomadmin.records.lists import ScalableFiltersMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
+
+# The events this app acts on, by Zoom's names (others are stored as ignored).
+EVENT_NAMES = {name: name for name in sorted(HANDLERS)}
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["received_at", "event", "tenant", "account_id", "status", "note", "deliveries"]
     actions = ["reprocess_events"]
-    list_filter = ["status", "event", "tenant"]
+    list_filter = ["status", ("event", code_filter(EVENT_NAMES)), "tenant"]
     search_fields = ["=account_id", "event", "=request_id"]
     list_select_related = ["tenant"]
     date_hierarchy = "received_at"

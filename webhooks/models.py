@@ -68,6 +68,8 @@ class WebhookEvent(models.Model):
             # The events' list (its order), of all tenants and of one (and a tenant's summary).
             models.Index(fields=["-received_at", "-id"], name="webhooks_event_list"),
             models.Index(fields=["tenant", "-received_at", "-id"], name="webhooks_tenant_list"),
+            # The list filtered by event (a code filter: the events this app acts on).
+            models.Index(fields=["event", "-received_at"], name="webhooks_event_by_name"),
             # A record's change history.
             models.Index(fields=["tenant", "object_id"], name="webhooks_tenant_object"),
             # What is left to process, oldest first (the drain's take): small, whatever the

@@ -71,6 +71,7 @@ def test_a_delivery_writes_only_the_indexes_a_query_needs():
             "webhooks_event_dedupe_key",  # the receiver's ON CONFLICT
             "webhooks_event_list",
             "webhooks_tenant_list",
+            "webhooks_event_by_name",  # the list filtered by event
             "webhooks_tenant_object",  # a record's change history
             "webhooks_event_received",  # partial: what is left to process
             "webhooks_event_attention",  # partial: failed and unrouted

@@ -19,20 +19,26 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from zoomadmin.jobs.models import BulkJob, BulkJobItem
-from zoomadmin.jobs.operations import get_operation
+from zoomadmin.jobs.operations import OPERATIONS, get_operation
 from zoomadmin.jobs.runner import job_retry_failed
 from zoomadmin.jobs.tasks import enqueue_job
 from zoomadmin.records.admin import ReadOnlyMixin
+from zoomadmin.records.filters import code_filter
 from zoomadmin.records.lists import ScalableFiltersMixin
 from zoomadmin.tenants.scoping import TenantScopedAdmin
 
 ITEMS_PER_PAGE = 100
 
 
+def operation_names() -> dict[str, str]:
+    """The bulk operations declared (once every app is loaded), by name."""
+    return {name: name for name in sorted(OPERATIONS)}
+
+
 @admin.register(BulkJob)
 class BulkJobAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["title", "tenant", "status", "progress", "failed", "created_by", "created"]
-    list_filter = ["status", "operation", "tenant"]
+    list_filter = ["status", ("operation", code_filter(operation_names)), "tenant"]
     list_select_related = ["tenant", "created_by"]
     search_fields = ["title"]
     date_hierarchy = "created"
@@ -135,7 +141,7 @@ class BulkJobAdmin(ScalableFiltersMixin, ReadOnlyMixin, TenantScopedAdmin):
 @admin.register(BulkJobItem)
 class BulkJobItemAdmin(ReadOnlyMixin, TenantScopedAdmin):
     list_display = ["object_repr", "job", "status", "message", "finished_at"]
-    list_filter = ["status", "job__operation"]
+    list_filter = ["status", ("job__operation", code_filter(operation_names))]
     list_select_related = ["job"]
     search_fields = ["object_repr", "message"]
     show_full_result_count = False

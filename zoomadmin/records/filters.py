@@ -10,7 +10,8 @@ the list. These filters read at most a handful of rows, whatever the size of the
   the chosen record alone. ``TenantFilter`` shows up to ten tenants as links, more through the
   same autocomplete.
 - ``text_filter(lookup)``: a text box matched exactly (or without case), no choices read.
-- ``code_filter(names)``: Zoom's fixed codes with their names (file types), no query.
+- ``code_filter(names)``: fixed codes with their names (file types, event names, bulk
+  operations), no query.
 
 Usage: ``list_filter = [("tenant", TenantFilter), ("host", AutocompleteFilter),
 ("dept", text_filter("iexact")), ("file_type", code_filter(FILE_TYPES))]``.
@@ -18,7 +19,7 @@ Usage: ``list_filter = [("tenant", TenantFilter), ("host", AutocompleteFilter),
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django import forms
@@ -190,6 +191,8 @@ def text_filter(lookup: str = "exact") -> type[admin.FieldListFilter]:
 
 class _CodeFilter(_OneValueFilter):
     names: Mapping[str, str] = {}
+    #: The names when they are known only once every app is loaded (the registered ones).
+    names_of: Callable[[], Mapping[str, str]] | None = None
 
     def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
         yield {
@@ -197,7 +200,8 @@ class _CodeFilter(_OneValueFilter):
             "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
             "display": "All",
         }
-        for code, name in self.names.items():
+        names = self.names_of() if self.names_of is not None else self.names
+        for code, name in names.items():
             yield {
                 "selected": self.lookup_val == code,
                 "query_string": changelist.get_query_string({self.lookup_kwarg: code}),
@@ -205,6 +209,11 @@ class _CodeFilter(_OneValueFilter):
             }
 
 
-def code_filter(names: Mapping[str, str]) -> type[admin.FieldListFilter]:
-    """A filter of Zoom's codes of a column, named (``{"MP4": "Video (MP4)", …}``)."""
+def code_filter(
+    names: Mapping[str, str] | Callable[[], Mapping[str, str]],
+) -> type[admin.FieldListFilter]:
+    """A filter of the fixed codes of a column, named (``{"MP4": "Video (MP4)", …}``, or a
+    function that gives them when the list is shown)."""
+    if callable(names):
+        return type("CodeFilter", (_CodeFilter,), {"names_of": staticmethod(names)})
     return type("CodeFilter", (_CodeFilter,), {"names": dict(names)})

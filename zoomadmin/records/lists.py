@@ -182,7 +182,15 @@ class KeysFirstPaginator(Paginator):
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
 
 
-class RecordChangeList(ChangeList):
+class ScalableChangeList(ChangeList):
+    @cached_property
+    def date_drilldown(self) -> dict[str, Any]:
+        """The context of ``admin/date_hierarchy.html`` (Django's tag reads the filtered set
+        twice; this probes an index)."""
+        return date_drilldown(self)
+
+
+class RecordChangeList(ScalableChangeList):
     def get_results(self, request: HttpRequest) -> None:
         # The page's rows only: actions and the export ask get_queryset() for theirs.
         self.queryset = without_payloads(self.queryset)
@@ -199,12 +207,6 @@ class RecordChangeList(ChangeList):
         """How many rows were counted ("1,000") when the search matched more, else ""."""
         count = getattr(self, "result_count", None)
         return f"{int(count):,}" if isinstance(count, AtLeast) else ""
-
-    @cached_property
-    def date_drilldown(self) -> dict[str, Any]:
-        """The context of ``admin/date_hierarchy.html`` (Django's tag reads the filtered set
-        twice; this probes an index)."""
-        return date_drilldown(self)
 
 
 def date_drilldown(cl: ChangeList) -> dict[str, Any]:
@@ -436,9 +438,15 @@ def _autocomplete_media() -> forms.Media:
 class ScalableFiltersMixin:
     """Filters that read nothing of the list (``scalable_filters``: no count per choice, no
     distinct values of a column, the tenant's links only for a few) with their autocomplete's
-    script: the admins of every list that grows (records, events, jobs, runs, the audit)."""
+    script, and a date hierarchy that probes an index: the admins of every list that grows
+    (records, events, jobs, runs, the audit)."""
 
     show_facets = admin.ShowFacets.NEVER  # a count per choice over the whole list
+    # The date hierarchy's years, months and days without reading the list (date_drilldown).
+    change_list_template = "admin/scalable_change_list.html"
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ScalableChangeList
 
     def get_list_filter(self, request: HttpRequest) -> list:
         return scalable_filters(self, super().get_list_filter(request))  # type: ignore[misc]
