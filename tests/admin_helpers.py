@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.messages import get_messages
 from django.db import models
+from django.urls import reverse
 
 
 def action_post(client: Any, url: str, action: str, records: list, **extra: Any) -> Any:
@@ -36,3 +37,14 @@ def messages_of(response: Any) -> list[str]:
 def rows_of(*kinds: type[models.Model]) -> list[list[dict[str, Any]]]:
     """Every stored row of each model, every column, in primary-key order."""
     return [list(model.objects.order_by("pk").values()) for model in kinds]
+
+
+def changelist_url(model: type[models.Model]) -> str:
+    """The admin's list of ``model``."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def change_url(obj: models.Model) -> str:
+    """The admin's page of ``obj``."""
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])

@@ -56,13 +56,6 @@ def other_rows(db) -> Rows:
     return Rows(make_tenant("other export"))
 
 
-@pytest.fixture
-def superuser_client(django_user_model) -> Client:
-    client = Client()
-    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "pw"))
-    return client
-
-
 def _url(model, view: str) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
 
@@ -286,24 +279,6 @@ def test_an_export_costs_the_same_queries_with_5_and_with_60_rows(
 
 
 # --- a tenant synced from the sandbox --------------------------------------------------------
-
-
-@pytest.fixture
-def synced(zoom_settings, settings, django_user_model):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-    from zoomadmin.sync.runs import tenant_sync
-    from zoomadmin.tenants.services import tenant_connect_server_to_server
-
-    settings.ZOOM_RATE_SHARE = 10_000
-    admin_user = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
-    tenant = tenant_connect_server_to_server(
-        account_id=zoom_settings.state.default_account.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=admin_user,
-    )
-    assert tenant_sync(tenant=tenant, trigger="test").status == "succeeded"
-    return tenant, admin_user, zoom_settings
 
 
 def test_a_synced_meetings_export_names_each_host_by_zooms_address(client, synced):

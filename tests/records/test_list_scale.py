@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -34,6 +32,7 @@ from meetings.models import (
     WebinarParticipant,
     WebinarRegistrant,
 )
+from tests.admin_helpers import change_url, changelist_url
 from tests.tenants.factories import make_tenant
 from users.forms import TIME_ZONES
 from users.models import ZoomUser
@@ -171,33 +170,6 @@ def other_rows(db) -> Rows:
     return other
 
 
-@pytest.fixture
-def superuser_client(django_user_model) -> Client:
-    client = Client()
-    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "pw"))
-    return client
-
-
-@pytest.fixture
-def staff_client(django_user_model, rows) -> Client:
-    """A staff member of the rows' tenant with every model permission."""
-    user = django_user_model.objects.create_user("staff", "s@example.com", "pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.all())
-    TenantMembership.objects.create(tenant=rows.tenant, user=user)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _list(model) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-
-def _page(obj) -> str:
-    opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-
-
 KINDS = [
     ZoomUser,
     Meeting,
@@ -211,17 +183,17 @@ KINDS = [
 # Every list and every page, by what it shows: the anchors are the records whose children grow.
 PAGES = [
     *(
-        (f"{model._meta.model_name} list", lambda rows, model=model: _list(model))
+        (f"{model._meta.model_name} list", lambda rows, model=model: changelist_url(model))
         for model in KINDS
     ),
-    ("user page", lambda rows: _page(rows.user)),
-    ("meeting page", lambda rows: _page(rows.meeting)),
-    ("webinar page", lambda rows: _page(rows.webinar)),
-    ("meeting registrant page", lambda rows: _page(rows.meeting.registrants.first())),
-    ("webinar registrant page", lambda rows: _page(rows.webinar.registrants.first())),
-    ("recording page", lambda rows: _page(rows.recording)),
-    ("recording file page", lambda rows: _page(rows.recording.files.first())),
-    ("participant page", lambda rows: _page(rows.webinar.participants.first())),
+    ("user page", lambda rows: change_url(rows.user)),
+    ("meeting page", lambda rows: change_url(rows.meeting)),
+    ("webinar page", lambda rows: change_url(rows.webinar)),
+    ("meeting registrant page", lambda rows: change_url(rows.meeting.registrants.first())),
+    ("webinar registrant page", lambda rows: change_url(rows.webinar.registrants.first())),
+    ("recording page", lambda rows: change_url(rows.recording)),
+    ("recording file page", lambda rows: change_url(rows.recording.files.first())),
+    ("participant page", lambda rows: change_url(rows.webinar.participants.first())),
     ("tenant page", lambda rows: reverse("admin:tenants_tenant_change", args=[rows.tenant.pk])),
     ("tenant list", lambda rows: reverse("admin:tenants_tenant_changelist")),
 ]
@@ -261,11 +233,11 @@ def test_a_page_costs_the_same_queries_at_5_and_at_500_rows(request, rows, other
 def test_lists_read_no_zoom_json_and_inlines_show_their_first_rows(superuser_client, rows):
     rows.grow(60)
     with CaptureQueriesContext(connection) as captured:
-        superuser_client.get(_list(MeetingRegistrant))
+        superuser_client.get(changelist_url(MeetingRegistrant))
     selects = [q["sql"] for q in captured.captured_queries if "meetings_meeting" in q["sql"]]
     assert selects and not any("zoom_data" in sql for sql in selects)
 
-    page = superuser_client.get(_page(rows.meeting)).content.decode()
+    page = superuser_client.get(change_url(rows.meeting)).content.decode()
     shown = page.count('class="field-email"')  # one cell per registrant row
     assert shown == 20
     all_of_them = f"meeting__id__exact={rows.meeting.pk}"
@@ -282,7 +254,7 @@ def test_every_page_holds_the_rows_of_its_place_in_the_order(superuser_client, r
     expected = [pk for (pk,) in everyone]
     shown = []
     for page in (1, 2, 3):  # the third, in the second half, is read from the end
-        listing = superuser_client.get(_list(ZoomUser), {"p": page})
+        listing = superuser_client.get(changelist_url(ZoomUser), {"p": page})
         shown += [user.pk for user in listing.context["cl"].result_list]
     assert shown == expected
 
@@ -292,7 +264,7 @@ def test_every_page_holds_the_rows_of_its_place_in_the_order(superuser_client, r
 
 def test_the_host_filter_is_a_search_not_a_link_per_user(superuser_client, rows):
     rows.grow(80)
-    page = superuser_client.get(_list(Meeting)).content.decode()
+    page = superuser_client.get(changelist_url(Meeting)).content.decode()
     assert "host__id__exact=" not in page  # no link per host
     select = re.search(r'<select name="host__id__exact"[^>]*>', page).group(0)
     assert 'data-field-name="host"' in select and "admin-autocomplete" in select
@@ -317,12 +289,12 @@ def test_the_host_filter_offers_only_the_users_tenants_and_filters(staff_client,
     for_a_form = staff_client.get(reverse("admin:autocomplete"), params).json()["results"]
     assert inactive.pk not in {int(result["id"]) for result in for_a_form}
 
-    hosted = staff_client.get(_list(Meeting), {"host__id__exact": rows.user.pk})
+    hosted = staff_client.get(changelist_url(Meeting), {"host__id__exact": rows.user.pk})
     assert {m.host_id for m in hosted.context["cl"].result_list} == {rows.user.pk}
     chosen = re.search(r'<select name="host__id__exact".*?</select>', hosted.content.decode(), re.S)
     assert "anchor@example.com" in chosen.group(0)  # the chosen host is named
 
-    theirs = staff_client.get(_list(Meeting), {"host__id__exact": other_rows.user.pk})
+    theirs = staff_client.get(changelist_url(Meeting), {"host__id__exact": other_rows.user.pk})
     assert list(theirs.context["cl"].result_list) == []
     assert other_rows.user.email not in theirs.content.decode()  # not even named
 
@@ -330,29 +302,33 @@ def test_the_host_filter_offers_only_the_users_tenants_and_filters(staff_client,
 def test_the_tenant_filter_lists_a_superusers_tenants_and_hides_for_one(
     superuser_client, staff_client, rows, other_rows
 ):
-    superuser_page = superuser_client.get(_list(Meeting)).content.decode()
+    superuser_page = superuser_client.get(changelist_url(Meeting)).content.decode()
     for tenant in (rows.tenant, other_rows.tenant):
         assert f"tenant__id__exact={tenant.pk}" in superuser_page
-    filtered = superuser_client.get(_list(Meeting), {"tenant__id__exact": other_rows.tenant.pk})
+    filtered = superuser_client.get(
+        changelist_url(Meeting), {"tenant__id__exact": other_rows.tenant.pk}
+    )
     assert {m.tenant_id for m in filtered.context["cl"].result_list} == {other_rows.tenant.pk}
-    staff_page = staff_client.get(_list(Meeting)).content.decode()
+    staff_page = staff_client.get(changelist_url(Meeting)).content.decode()
     assert "tenant__id__exact=" not in staff_page  # one tenant: nothing to choose
-    theirs = staff_client.get(_list(Meeting), {"tenant__id__exact": other_rows.tenant.pk})
+    theirs = staff_client.get(changelist_url(Meeting), {"tenant__id__exact": other_rows.tenant.pk})
     assert list(theirs.context["cl"].result_list) == []
 
 
 def test_free_text_columns_filter_by_a_typed_value(superuser_client, rows):
     ZoomUser.objects.filter(pk=rows.user.pk).update(dept="Sales")
-    page = superuser_client.get(_list(ZoomUser), {"dept__iexact": "sales"})
+    page = superuser_client.get(changelist_url(ZoomUser), {"dept__iexact": "sales"})
     assert [u.pk for u in page.context["cl"].result_list] == [rows.user.pk]
     assert 'name="dept__iexact"' in page.content.decode()
 
 
 def test_the_date_hierarchy_drills_down_by_probing(superuser_client, rows):
     rows.grow(3)
-    top = superuser_client.get(_list(Meeting)).content.decode()
+    top = superuser_client.get(changelist_url(Meeting)).content.decode()
     assert "start_time__year=2025" in top and "start_time__year=2026" in top
-    year = superuser_client.get(_list(Meeting), {"start_time__year": 2026}).content.decode()
+    year = superuser_client.get(
+        changelist_url(Meeting), {"start_time__year": 2026}
+    ).content.decode()
     # The second anchor meeting is in April 2026, nothing else that year.
     assert "start_time__month=4" in year and "start_time__month=5" not in year
 
@@ -366,35 +342,17 @@ def test_a_numeric_zoom_id_is_searched_as_a_number(superuser_client, rows):
     spaced = f"{str(zoom_id)[:3]} {str(zoom_id)[3:7]} {str(zoom_id)[7:]}"  # as Zoom shows it
     for term in (str(zoom_id), spaced):
         with CaptureQueriesContext(connection) as captured:
-            found = superuser_client.get(_list(Meeting), {"q": term})
+            found = superuser_client.get(changelist_url(Meeting), {"q": term})
         assert [m.pk for m in found.context["cl"].result_list] == [rows.meeting.pk]
         counted = next(q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"])
         # The integer column against the number: no cast of every id to text.
         assert f'"zoom_id" = {zoom_id}' in counted
         assert "::text" not in counted and "LIKE" not in counted
-    words = superuser_client.get(_list(Meeting), {"q": "anchor"})
+    words = superuser_client.get(changelist_url(Meeting), {"q": "anchor"})
     assert {m.pk for m in words.context["cl"].result_list} >= {rows.meeting.pk}
 
 
 # --- readable values, links between records (a tenant synced from the sandbox) ---------------
-
-
-@pytest.fixture
-def synced(zoom_settings, settings, django_user_model):
-    from zoomadmin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-    from zoomadmin.sync.runs import tenant_sync
-    from zoomadmin.tenants.services import tenant_connect_server_to_server
-
-    settings.ZOOM_RATE_SHARE = 10_000
-    admin_user = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
-    tenant = tenant_connect_server_to_server(
-        account_id=zoom_settings.state.default_account.id,
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        user=admin_user,
-    )
-    assert tenant_sync(tenant=tenant, trigger="test").status == "succeeded"
-    return tenant, admin_user, zoom_settings
 
 
 def _mb(size: int) -> str:
@@ -412,24 +370,26 @@ def test_sizes_types_times_and_links_read_as_words(client, synced):
 
     stored = CloudRecording.objects.filter(tenant=tenant).first()
     recording = account.recordings[account.recordings_by_uuid[stored.zoom_id]]
-    files = client.get(_list(RecordingFile), {"q": recording["uuid"]}).content.decode()
+    files = client.get(changelist_url(RecordingFile), {"q": recording["uuid"]}).content.decode()
     video = next(f for f in recording["recording_files"] if f["file_type"] == "MP4")
     assert _mb(video["file_size"]) in files
     assert FILE_TYPES["MP4"] in files
-    recordings = client.get(_list(CloudRecording), {"q": recording["uuid"]}).content.decode()
+    recordings = client.get(
+        changelist_url(CloudRecording), {"q": recording["uuid"]}
+    ).content.decode()
     assert _mb(recording["total_size"]) in recordings
     assert RECORDING_MEETING_TYPES[recording["type"]] in recordings
 
     stored = Meeting.objects.filter(tenant=tenant, start_time__isnull=False).first()
     meeting = account.meetings[stored.zoom_id]
-    listing = client.get(_list(Meeting), {"q": str(meeting["id"])}).content.decode()
+    listing = client.get(changelist_url(Meeting), {"q": str(meeting["id"])}).content.decode()
     start = datetime.fromisoformat(meeting["start_time"].replace("Z", "+00:00"))
     local = start.astimezone(ZoneInfo(meeting["timezone"]))
     assert f"{local:%Y-%m-%d %H:%M} {meeting['timezone']}" in listing
     assert f'href="{meeting["join_url"]}"'.replace("&", "&amp;") in listing
 
     host = ZoomUser.objects.get(tenant=tenant, zoom_id=meeting["host_id"])
-    page = client.get(_page(host)).content.decode()
+    page = client.get(change_url(host)).content.decode()
     meetings = Meeting.objects.filter(tenant=tenant, host_zoom_id=meeting["host_id"]).count()
     assert f"?tenant__id__exact={tenant.pk}&amp;host__id__exact={host.pk}" in page
     assert f"meetings ({meetings:,})" in page
@@ -458,13 +418,15 @@ def test_a_tenants_page_links_to_its_data_with_counts(superuser_client, rows, ot
     ).content.decode()
     expected = Meeting.objects.filter(tenant=rows.tenant).count()
     assert f"meetings ({expected:,})" in page
-    assert f"{_list(Meeting)}?tenant__id__exact={rows.tenant.pk}" in page
+    assert f"{changelist_url(Meeting)}?tenant__id__exact={rows.tenant.pk}" in page
 
 
 def test_a_staff_member_never_reaches_another_tenants_record_pages(staff_client, other_rows):
     for obj in (other_rows.user, other_rows.meeting, other_rows.recording):
-        assert staff_client.get(_page(obj)).status_code == 404
-    theirs = staff_client.get(_list(MeetingRegistrant), {"email__exact": other_rows.user.email})
+        assert staff_client.get(change_url(obj)).status_code == 404
+    theirs = staff_client.get(
+        changelist_url(MeetingRegistrant), {"email__exact": other_rows.user.email}
+    )
     assert list(theirs.context["cl"].result_list) == []
 
 
@@ -498,7 +460,11 @@ def test_a_search_pages_and_probes_the_same_queries_at_5_and_at_500_matches(
     superuser_client, staff_client, rows
 ):
     # "Grown" matches every grown meeting; "Grown 4" a few of them, spread over the order.
-    searches = [(_list(Meeting), "Grown"), (_list(Meeting), "Grown 4"), (_list(ZoomUser), "a.ex")]
+    searches = [
+        (changelist_url(Meeting), "Grown"),
+        (changelist_url(Meeting), "Grown 4"),
+        (changelist_url(ZoomUser), "a.ex"),
+    ]
     rows.grow(5)
     few = [
         _queries(c, f"{url}?q={q}")[0]
@@ -516,7 +482,7 @@ def test_a_search_pages_and_probes_the_same_queries_at_5_and_at_500_matches(
 
 def test_a_search_with_few_matches_lists_them_in_the_lists_order(superuser_client, rows):
     rows.grow(120)
-    listing = superuser_client.get(_list(Meeting), {"q": "Grown 1"})
+    listing = superuser_client.get(changelist_url(Meeting), {"q": "Grown 1"})
     cl = listing.context["cl"]
     # The changelist's own queryset, in its order (the tie-break too), read the stock way.
     expected = list(cl.queryset.values_list("pk", flat=True))
@@ -538,17 +504,17 @@ def test_a_search_matching_more_than_the_cap_reads_so_and_lists_the_first(
         .order_by("-start_time", "-zoom_id", "-pk")
         .values_list("pk", flat=True)
     )
-    first = superuser_client.get(_list(Meeting), {"q": "Grown"})
-    second = superuser_client.get(_list(Meeting), {"q": "Grown", "p": 2})
+    first = superuser_client.get(changelist_url(Meeting), {"q": "Grown"})
+    second = superuser_client.get(changelist_url(Meeting), {"q": "Grown", "p": 2})
     shown = [m.pk for page in (first, second) for m in page.context["cl"].result_list]
     assert shown == expected[:60]  # the first 60 of the list's order, in two pages
     page = first.content.decode()
     assert "60+ results" in page and "60+ meetings" in page  # the search box and the pages
     assert "Select all 60+ meetings" in page  # "select all" acts on every match
     assert "More than 60 meetings match this search" in page
-    third = superuser_client.get(_list(Meeting), {"q": "Grown", "p": 3})
+    third = superuser_client.get(changelist_url(Meeting), {"q": "Grown", "p": 3})
     assert third.status_code == 302 and "e=1" in third.url  # past the counted rows
-    unsearched = superuser_client.get(_list(Meeting))
+    unsearched = superuser_client.get(changelist_url(Meeting))
     assert (
         unsearched.context["cl"].result_count == Meeting.objects.filter(tenant=rows.tenant).count()
     )

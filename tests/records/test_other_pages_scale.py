@@ -17,13 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import F
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.admin_helpers import change_url, changelist_url
 from tests.tenants.factories import make_tenant
 from webhooks.models import WebhookEvent
 from zoomadmin.jobs.admin import ITEMS_PER_PAGE
@@ -177,46 +176,22 @@ def other_rows(db) -> Rows:
     return other
 
 
-@pytest.fixture
-def superuser_client(django_user_model) -> Client:
-    client = Client()
-    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "pw"))
-    return client
-
-
-@pytest.fixture
-def staff_client(django_user_model, rows) -> Client:
-    """A staff member of the rows' tenant with every model permission."""
-    user = django_user_model.objects.create_user("staff", "s@example.com", "pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.all())
-    TenantMembership.objects.create(tenant=rows.tenant, user=user)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _list(model) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-
-def _page(obj) -> str:
-    opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-
-
 KINDS = [BulkJob, BulkJobItem, ZoomWrite, SyncRun, WebhookEvent, TenantMembership]
 PAGES = {
-    **{f"{model._meta.model_name} list": lambda rows, model=model: _list(model) for model in KINDS},
-    "job page": lambda rows: _page(rows.job),
-    "job page, failed items": lambda rows: f"{_page(rows.job)}?status=failed",
-    "job page, last items": lambda rows: f"{_page(rows.job)}?p=999999",
+    **{
+        f"{model._meta.model_name} list": lambda rows, model=model: changelist_url(model)
+        for model in KINDS
+    },
+    "job page": lambda rows: change_url(rows.job),
+    "job page, failed items": lambda rows: f"{change_url(rows.job)}?status=failed",
+    "job page, last items": lambda rows: f"{change_url(rows.job)}?p=999999",
     "job progress": lambda rows: reverse("admin:jobs_bulkjob_progress", args=[rows.job.pk]),
-    "job item page": lambda rows: _page(rows.job.items.first()),
-    "write page": lambda rows: _page(rows.write),
-    "sync run page": lambda rows: _page(rows.run),
+    "job item page": lambda rows: change_url(rows.job.items.first()),
+    "write page": lambda rows: change_url(rows.write),
+    "sync run page": lambda rows: change_url(rows.run),
     "sync run progress": lambda rows: reverse("admin:sync_syncrun_progress", args=[rows.run.pk]),
-    "event page": lambda rows: _page(rows.event),
-    "member page": lambda rows: _page(rows.member),
+    "event page": lambda rows: change_url(rows.event),
+    "member page": lambda rows: change_url(rows.member),
 }
 
 
@@ -244,7 +219,7 @@ def test_a_page_costs_the_same_queries_at_5_and_at_500_rows(request, rows, other
 @pytest.mark.parametrize("role", ["superuser", "staff"])
 def test_an_import_of_10000_rows_shows_its_progress_and_first_items(request, rows, role):
     client = request.getfixturevalue(f"{role}_client")
-    url = _page(rows.job)
+    url = change_url(rows.job)
     rows._items(rows.job, 4)
     few, _ = _queries(client, url)
     rows._items(rows.job, 9_995)
@@ -274,11 +249,11 @@ def test_a_staff_members_lists_hold_their_tenants_rows_only(
     superuser_client, staff_client, rows, other_rows, model
 ):
     rows.grow(5)
-    listing = staff_client.get(_list(model))
+    listing = staff_client.get(changelist_url(model))
     cl = listing.context["cl"]
     assert cl.result_count == _own(model, rows.tenant)
     assert len(cl.result_list) == min(cl.result_count, cl.list_per_page)
-    every = superuser_client.get(_list(model)).context["cl"]
+    every = superuser_client.get(changelist_url(model)).context["cl"]
     assert every.result_count == model.objects.count() > cl.result_count
 
 
@@ -293,7 +268,7 @@ def test_a_staff_member_never_reaches_another_tenants_pages(staff_client, other_
 
 def test_a_staff_member_never_reaches_an_unrouted_event(staff_client, other_rows):
     unrouted = WebhookEvent.objects.get(tenant=None)
-    assert staff_client.get(_page(unrouted)).status_code == 404
+    assert staff_client.get(change_url(unrouted)).status_code == 404
 
 
 FILTERED = [BulkJob, ZoomWrite, SyncRun, WebhookEvent]
@@ -303,16 +278,16 @@ FILTERED = [BulkJob, ZoomWrite, SyncRun, WebhookEvent]
 def test_the_tenant_filter_links_a_few_tenants_searches_many_and_hides_for_one(
     superuser_client, staff_client, rows, other_rows, model
 ):
-    few = superuser_client.get(_list(model)).content.decode()
+    few = superuser_client.get(changelist_url(model)).content.decode()
     for tenant in (rows.tenant, other_rows.tenant):
         assert f"tenant__id__exact={tenant.pk}" in few
-    assert "tenant__id__exact=" not in staff_client.get(_list(model)).content.decode()
-    theirs = staff_client.get(_list(model), {"tenant__id__exact": other_rows.tenant.pk})
+    assert "tenant__id__exact=" not in staff_client.get(changelist_url(model)).content.decode()
+    theirs = staff_client.get(changelist_url(model), {"tenant__id__exact": other_rows.tenant.pk})
     assert list(theirs.context["cl"].result_list) == []
 
     for n in range(10):
         make_tenant(f"more{n}")
-    many = superuser_client.get(_list(model)).content.decode()
+    many = superuser_client.get(changelist_url(model)).content.decode()
     select = re.search(r'<select name="tenant__id__exact"[^>]*>', many).group(0)
     assert "admin-autocomplete" in select and 'data-field-name="tenant"' in select
     assert "select2" in many  # the admin's autocomplete script is on the page
@@ -332,11 +307,11 @@ def test_fixed_codes_are_filtered_by_links_that_read_nothing(
     """The events this app acts on and the declared bulk operations are links of their own
     (no distinct values of every row read, no text to type)."""
     with CaptureQueriesContext(connection) as captured:
-        page = superuser_client.get(_list(model)).content.decode()
+        page = superuser_client.get(changelist_url(model)).content.decode()
     assert f"{column}__exact={code}" in page
     distinct = [q["sql"] for q in captured.captured_queries if "DISTINCT" in q["sql"]]
     assert not distinct, distinct
-    chosen = superuser_client.get(_list(model), {f"{column}__exact": code})
+    chosen = superuser_client.get(changelist_url(model), {f"{column}__exact": code})
     shown = chosen.context["cl"].result_list
     field = column.split("__")[-1]
     owner = (lambda row: row.job) if column.startswith("job__") else (lambda row: row)
