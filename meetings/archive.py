@@ -236,9 +236,7 @@ def recording_file_archive(
         if size != expected:
             storage.delete(stored)
             raise ArchiveFailed(_size_mismatch(expected, f"the archive holds {size:,}"))
-        RecordingFile.objects.filter(pk=recording_file.pk).update(
-            archive_name=stored, archive_size=size, archived_at=timezone.now()
-        )
+        _record_archived(recording_file, stored, size)
     return f"Archived as {stored} ({size_words(size)})."
 
 
@@ -251,10 +249,16 @@ def _found_in_archive(tenant: Tenant, recording_file: RecordingFile, storage: St
     name = archive_name_for(tenant, recording_file)
     if not storage.exists(name) or storage.size(name) != recording_file.file_size:
         return False
-    found = {"archive_name": name, "archive_size": recording_file.file_size}
-    RecordingFile.objects.filter(pk=recording_file.pk).update(**found, archived_at=timezone.now())
-    recording_file.archive_name, recording_file.archive_size = name, recording_file.file_size
+    _record_archived(recording_file, name, recording_file.file_size)
     return True
+
+
+def _record_archived(recording_file: RecordingFile, name: str, size: int) -> None:
+    """The file's record says where its copy is, of what size, since now."""
+    fields = {"archive_name": name, "archive_size": size, "archived_at": timezone.now()}
+    RecordingFile.objects.filter(pk=recording_file.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(recording_file, field, value)
 
 
 class _Partial:
